@@ -27,10 +27,11 @@ export const u64 = v.pipe(
  * `max` bounds it (checked on the string first, so a huge string is never decoded).
  */
 export function bytes(opts: { exact?: number; min?: number; max?: number } = {}) {
-  const maxChars = opts.exact ?? opts.max
+  const maxBytes = opts.exact ?? opts.max
+  const maxChars = maxBytes === undefined ? Infinity : 4 * Math.ceil(maxBytes / 3)
   return v.pipe(
     v.string(),
-    ...(maxChars === undefined ? [] : [v.maxLength(4 * Math.ceil(maxChars / 3), 'base64 too long')]),
+    v.check((s: string) => s.length <= maxChars, 'base64 too long'),
     v.regex(BASE64_RE, 'expected standard base64'),
     v.transform((s: string) => fromBase64(s)),
     v.check(
