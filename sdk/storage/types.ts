@@ -1,0 +1,55 @@
+/**
+ * The SDK's storage interface: a small ordered key-value store with named stores, enough for keys,
+ * secret-chat state, cached history, the outbox and sync state. Implementations: memory (tests,
+ * Storybook), IndexedDB (browser default), file (Node default, mode 0600). One conformance suite
+ * (tests/unit/storage/conformance.test.ts) runs unchanged on every implementation.
+ *
+ * Values are structured data: JSON types plus Uint8Array (at any depth). Keys are strings, ordered
+ * by UTF-16 code unit (so zero-padded numbers sort numerically). `batch` is atomic: after a crash
+ * either all of its writes are visible or none.
+ * @module
+ */
+
+/** A value the storage can hold: JSON data plus Uint8Array. */
+export type StoredValue =
+  | string
+  | number
+  | boolean
+  | null
+  | Uint8Array
+  | StoredValue[]
+  | { [key: string]: StoredValue | undefined }
+
+/** One write of a batch. */
+export type StorageOp =
+  | { op: 'set'; store: string; key: string; value: StoredValue }
+  | { op: 'delete'; store: string; key: string }
+
+/** Options of {@link StorageAdapter.list}. */
+export interface ListOptions {
+  /** Only keys starting with this prefix. */
+  prefix?: string
+  /** Only keys strictly greater than this (or strictly smaller with `reverse`). */
+  after?: string
+  /** Descending key order. */
+  reverse?: boolean
+  /** At most this many entries. */
+  limit?: number
+}
+
+/** The persistence the SDK client runs on. */
+export interface StorageAdapter {
+  /** Adapter name for diagnostics: "memory", "indexeddb", "file". */
+  readonly name: string
+  get<T extends StoredValue = StoredValue>(store: string, key: string): Promise<T | undefined>
+  set(store: string, key: string, value: StoredValue): Promise<void>
+  delete(store: string, key: string): Promise<void>
+  /** Entries of a store in key order. */
+  list<T extends StoredValue = StoredValue>(store: string, options?: ListOptions): Promise<{ key: string; value: T }[]>
+  /** Applies all ops atomically, in order. */
+  batch(ops: StorageOp[]): Promise<void>
+  /** Removes every entry of every store (sign-out, tests). */
+  clear(): Promise<void>
+  /** Flushes and releases the backing resource. */
+  close(): Promise<void>
+}
