@@ -76,6 +76,9 @@ export const ERROR_CODES = {
   SECRET_ABORTED: 'The secret chat was aborted and can no longer be used.',
   SECRET_RESEND_UNAVAILABLE: 'A resend asked for messages this side no longer has.',
   SECRET_IDENTITY_CHANGED: 'A peer’s identity key differs from the one recorded for the chat.',
+  SECRET_BAD_ENVELOPE: 'A secret envelope is too short, too long or not block-aligned, so it cannot be authentic; it is dropped.',
+  SECRET_UNKNOWN_PREKEY: 'A SecretInit names a signed or one-time prekey this device no longer has (already used or rotated out).',
+  SECRET_EPHEMERAL_STALE: 'An ephemeral secret payload (typing) is dated more than 60 s from now; it is dropped.',
 
   // --- relay / HTTP ------------------------------------------------------------------------------
   BAD_REQUEST: 'The request is malformed or fails validation.',
