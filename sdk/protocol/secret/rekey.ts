@@ -88,6 +88,8 @@ export type RekeyState =
 export interface RekeyStep {
   /** An action to send under the current key. */
   reply?: SecretAction
+  /** Our own exchange lost a conflict to the peer's (§4.6) and was dropped. */
+  abandoned?: boolean
   /** A new key to hold as pending (we accepted the peer's exchange). */
   pending?: ChatKey
   /** Drop the pending key (exchange aborted). */
@@ -140,6 +142,7 @@ export class RekeyMachine {
   /** The peer's requestKey. `oldKey` is the current chat key. */
   onRequest(a: { exchange_id: string; g_a: Uint8Array }, oldKey: Uint8Array): RekeyStep {
     const s = this.#s
+    let abandoned = false
     if (s.phase === 'accepted') return { failure: failed('an exchange is already in progress', a.exchange_id) }
     if (s.phase === 'requested') {
       // §4.6: both asked at once; the larger exchange_id (unsigned; equal-length hex compares the
@@ -148,6 +151,7 @@ export class RekeyMachine {
       if (!theirsWins) return { failure: failed('conflicting requestKey lost to ours', a.exchange_id) }
       wipe(s.secret)
       this.#s = { phase: 'idle', lastCommitted: s.lastCommitted }
+      abandoned = true
     }
     const b = this.#p.x25519Keygen()
     let key: ChatKey
@@ -163,12 +167,13 @@ export class RekeyMachine {
       })
     } catch (cause) {
       if (!MtChatError.is(cause, 'CRYPTO_BAD_KEY')) throw cause
-      return { reply: { _: 'abortKey', exchange_id: a.exchange_id }, failure: failed('g_a is not a usable key', a.exchange_id) }
+      return { abandoned, reply: { _: 'abortKey', exchange_id: a.exchange_id }, failure: failed('g_a is not a usable key', a.exchange_id) }
     } finally {
       wipe(b.secretKey)
     }
     this.#s = { phase: 'accepted', exchangeId: a.exchange_id, fingerprint: key.fingerprint, lastCommitted: this.#s.lastCommitted }
     return {
+      abandoned,
       reply: { _: 'acceptKey', exchange_id: a.exchange_id, g_b: b.publicKey, key_fingerprint: key.fingerprint },
       pending: key,
     }

@@ -129,6 +129,11 @@ export class SeqTracker<T> {
     return item
   }
 
+  /** Drops every buffered message (the chat ended). */
+  clearBuffer(): void {
+    this.#buffer.clear()
+  }
+
   /** Buffered messages by raw out, ascending (for persistence). */
   buffered(): [number, T][] {
     return [...this.#buffer.entries()].sort((a, b) => a[0] - b[0])

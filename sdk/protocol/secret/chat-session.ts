@@ -1,0 +1,754 @@
+/**
+ * One secret chat between two devices (docs/PROTOCOL.md §4), as an explicit state machine:
+ * `initiating → active ⇄ rekeying`, and `aborted` / `closed` at the end. Every transition comes
+ * back as `{ from, to, code, reason }`.
+ *
+ * Pure: no sockets, storage or timers. The CryptoProvider (and with it all randomness) and the
+ * clock are injected; bytes come in, outcomes and bytes go out. The SDK sends every `send` outcome
+ * with `messages.sendSecret`, applies the rest, persists {@link SecretChatSession.toJSON} after
+ * each call, and calls {@link SecretChatSession.maintain} after a batch and on a timer.
+ *
+ * What it enforces: authenticate first (§4.2); Telegram's seq rules with abort on wrong parity,
+ * duplicates dropped, gaps buffered and asked for (§4.4); a resend repeats the exact bytes sent the
+ * first time, never a re-encryption at the same position (Albrecht et al. 2022); layer negotiation
+ * (§4.5); re-keying bound to the chat and both identities, with the previous key kept until nothing
+ * in flight needs it (§4.6).
+ * @module
+ */
+import * as v from 'valibot'
+import { type Direction } from '../../crypto/mtproto2.js'
+import type { CryptoProvider } from '../../crypto/provider.js'
+import { wipe } from '../../crypto/ct.js'
+import { MtChatError } from '../../errors.js'
+import { assertBytes, bytesEqual, toHex } from '../../util/bytes.js'
+import { encodeBody } from '../schemas/common.js'
+import { DecryptedMessageSchema, type DecryptedMessage, SECRET_LAYER, type SecretAction, type SecretInit, type SecretPayload } from '../schemas/secret.js'
+import { checkEnvelopeShape, envelopeFingerprint, openEnvelope, sealEnvelope } from './envelope.js'
+import { type DeviceKeys, identityDhMessage, verifyPeerBundle } from './identity.js'
+import { KeySet } from './keyset.js'
+import type { OutgoingMessage, SecretChatState, SecretEnvelope, SecretOutcome, SecretTransitionCode, SendPurpose } from './outcomes.js'
+import { checkEphemeralDate, decodePayload, encodePayload } from './payload.js'
+import { REKEY_AFTER_MESSAGES, REKEY_AFTER_MS, RekeyMachine, type RekeyStep } from './rekey.js'
+import { type SecretChatJson, type SessionSnapshot, type StoredEnvelope, sessionFromJson, sessionToJson } from './session-state.js'
+import { DEFAULT_MAX_BUFFERED, type SecretRole, SeqTracker } from './seq.js'
+import { deriveInitiator, deriveResponder } from './x3dh.js'
+
+/** Default bound on sent envelopes kept for resends. */
+export const DEFAULT_MAX_STORED = 1000
+const RANDOM_BYTES = 16
+const USER_ACTIONS = new Set(['readMessages', 'deleteMessages', 'flushHistory', 'setTTL', 'screenshot'])
+
+/** What every session needs injected. */
+export interface SecretSessionOptions {
+  provider: CryptoProvider
+  /** Unix ms; defaults to Date.now. Drives the 7-day re-key and the ephemeral date check. */
+  now?: () => number
+  /** The highest payload layer we speak (§4.5); defaults to {@link SECRET_LAYER}. */
+  layer?: number
+  /** Bound on messages held ahead of a gap (default 256). */
+  maxBuffered?: number
+  /** Bound on sent envelopes kept for resends (default 1000; the oldest go first). */
+  maxStored?: number
+}
+
+/** Starting a chat with a peer's published bundle (§4.1). */
+export interface InitiateOptions extends SecretSessionOptions {
+  identity: DeviceKeys
+  /** The JSON body of `GET /v1/keys/:userId`; verified here. */
+  bundle: unknown
+  /** 16 lowercase hex characters; random by default. */
+  chatId?: string
+}
+
+/** Joining a chat from the first envelope that reached us with its `init` (§4.1). */
+export interface AcceptOptions extends SecretSessionOptions {
+  identity: DeviceKeys
+  chatId: string
+  envelope: SecretEnvelope
+}
+
+/** What {@link SecretChatSession.verify} returns (§4.7). */
+export interface SecretVerification {
+  /** Our Ed25519 identity key. */
+  ownIdentityKey: Uint8Array
+  /** The peer's Ed25519 identity key. */
+  peerIdentityKey: Uint8Array
+  /** The current chat key's fingerprint. */
+  keyFingerprint: Uint8Array
+}
+
+interface Buffered {
+  randomId: string
+  data: Uint8Array
+  payload: SecretPayload
+  generation: number
+}
+
+const dropped = (error: MtChatError): SecretOutcome => ({ type: 'dropped', error })
+
+/**
+ * A secret chat's protocol state. Create it with {@link SecretChatSession.initiate},
+ * {@link SecretChatSession.accept} or {@link SecretChatSession.fromJSON}.
+ *
+ * @example
+ * ```ts
+ * const { session, outcomes } = SecretChatSession.initiate({ provider, identity, bundle })
+ * for (const o of outcomes) if (o.type === 'send') await rpc('messages.sendSecret', toParams(o.envelope))
+ * const env = session.encrypt({ _: 'text', text: 'Hello' })
+ * for (const o of session.decrypt(incoming)) if (o.type === 'message') show(o.message)
+ * await store.put(session.chatId, session.toJSON())
+ * ```
+ */
+export class SecretChatSession {
+  readonly #p: CryptoProvider
+  readonly #now: () => number
+  readonly #chatId: string
+  readonly #role: SecretRole
+  readonly #x: Direction
+  readonly #peerX: Direction
+  readonly #ownIdentity: Uint8Array
+  readonly #peerIdentity: Uint8Array
+  readonly #ownLayer: number
+  readonly #maxStored: number
+  readonly #seq: SeqTracker<Buffered>
+  readonly #rekey: RekeyMachine
+  readonly #sent = new Map<number, StoredEnvelope>()
+  #keys: KeySet | undefined
+  #state: SecretChatState
+  #peerLayer: number | undefined
+  #init: SecretInit | undefined
+  #peerGeneration: number
+  #ackPending: boolean
+  #requested: { start: number; end: number } | undefined
+
+  private constructor(s: SessionSnapshot, opts: SecretSessionOptions) {
+    this.#p = opts.provider
+    this.#now = opts.now ?? Date.now
+    this.#maxStored = opts.maxStored ?? DEFAULT_MAX_STORED
+    this.#chatId = s.chatId
+    this.#role = s.role
+    this.#x = s.role === 'initiator' ? 0 : 8
+    this.#peerX = s.role === 'initiator' ? 8 : 0
+    this.#ownIdentity = s.ownIdentity
+    this.#peerIdentity = s.peerIdentity
+    this.#ownLayer = s.ownLayer
+    this.#peerLayer = s.peerLayer
+    this.#init = s.init
+    this.#state = s.state
+    this.#keys = s.keys ? new KeySet(s.keys) : undefined
+    this.#peerGeneration = s.peerGeneration
+    this.#ackPending = s.ackPending
+    this.#requested = s.requested
+    this.#seq = new SeqTracker<Buffered>(s.role, s.seq, opts.maxBuffered ?? DEFAULT_MAX_BUFFERED)
+    const [initiatorIk, responderIk] = s.role === 'initiator' ? [s.ownIdentity, s.peerIdentity] : [s.peerIdentity, s.ownIdentity]
+    this.#rekey = new RekeyMachine(
+      this.#p,
+      { chatId: s.chatId, initiatorIdentity: initiatorIk, responderIdentity: responderIk },
+      s.role === 'initiator',
+      s.rekey,
+    )
+    for (const [raw, e] of s.sent) this.#sent.set(raw, e)
+    for (const b of s.buffer) {
+      // Buffered messages are persisted as ciphertext; open them again with the keys we hold.
+      const entry = this.#keys?.lookup(envelopeFingerprint(b.data))
+      if (entry?.kind !== 'key') throw new MtChatError('SCHEMA_INVALID', 'a buffered envelope names no key of the chat', { op: 'secret.session.fromJSON' })
+      const decoded = decodePayload(openEnvelope(this.#p, entry.entry.key, this.#peerX, b.data))
+      if (decoded.kind !== 'seq') throw new MtChatError('SCHEMA_INVALID', 'a buffered envelope is not sequenced', { op: 'secret.session.fromJSON' })
+      this.#seq.hold(b.raw, { randomId: b.randomId, data: b.data, payload: decoded.payload, generation: entry.entry.generation })
+    }
+  }
+
+  /**
+   * Starts a chat with an offline or online peer from its published bundle (§4.1): verifies the
+   * bundle, derives the chat key (consuming the bundle's one-time prekey, if any) and sends
+   * `notifyLayer` as the first message. Until the peer answers, every envelope carries `init`.
+   *
+   * @returns the session, its chat id, the SecretInit, and the outcomes to handle (the state
+   *   transition and the first envelope to send).
+   * @throws MtChatError SECRET_BAD_BUNDLE, SECRET_BAD_PREKEY_SIGNATURE
+   */
+  static initiate(opts: InitiateOptions): { session: SecretChatSession; chatId: string; init: SecretInit; outcomes: SecretOutcome[] } {
+    const p = opts.provider
+    const bundle = verifyPeerBundle(p, opts.bundle)
+    const chatId = opts.chatId ?? toHex(p.randomBytes(8))
+    const layer = opts.layer ?? SECRET_LAYER
+    const ek = p.x25519Keygen()
+    const ikdh = opts.identity.identityDhSecret()
+    let chatKey
+    try {
+      chatKey = deriveInitiator(p, {
+        chatId,
+        identityKey: opts.identity.identityKey,
+        identityDhSecret: ikdh,
+        ephemeralSecret: ek.secretKey,
+        peerIdentityKey: bundle.identity_key,
+        peerIdentityDh: bundle.identity_dh,
+        peerSignedPrekey: bundle.signed_prekey.key,
+        peerOneTimePrekey: bundle.one_time_prekey?.key,
+      })
+    } catch (cause) {
+      if (MtChatError.is(cause, 'CRYPTO_BAD_KEY'))
+        throw new MtChatError('SECRET_BAD_BUNDLE', 'peer bundle holds an unusable X25519 key', { op: 'secret.initiate', cause })
+      throw cause
+    } finally {
+      wipe(ek.secretKey, ikdh)
+    }
+    const init: SecretInit = {
+      identity_key: opts.identity.identityKey,
+      identity_dh: opts.identity.identityDh,
+      identity_dh_sig: opts.identity.identityDhSig,
+      ephemeral_key: ek.publicKey,
+      signed_prekey_id: bundle.signed_prekey.id,
+      ...(bundle.one_time_prekey ? { one_time_prekey_id: bundle.one_time_prekey.id } : {}),
+      layer,
+    }
+    const session = new SecretChatSession(
+      SecretChatSession.#fresh('initiator', chatId, opts.identity.identityKey, bundle.identity_key, layer, undefined, chatKey, opts),
+      opts,
+    )
+    session.#init = init
+    const outcomes: SecretOutcome[] = [
+      { type: 'state', transition: { from: null, to: 'initiating', code: 'created', reason: 'started from the peer’s bundle' } },
+    ]
+    session.#sendAction({ _: 'notifyLayer', layer }, 'notifyLayer', outcomes)
+    return { session, chatId, init, outcomes }
+  }
+
+  /**
+   * Joins a chat from an incoming envelope that carries `init` (§4.1): checks the initiator's
+   * identity_dh signature, derives the chat key with our identity and the named prekeys, and only
+   * when the envelope authenticates consumes the one-time prekey (persist `identity` afterwards).
+   * Sends our `notifyLayer`, then processes the envelope.
+   *
+   * @throws MtChatError SECRET_BAD_PREKEY_SIGNATURE, SECRET_UNKNOWN_PREKEY, SECRET_BAD_ENVELOPE,
+   *   SECRET_BAD_FINGERPRINT, SECRET_BAD_MSG_KEY, CRYPTO_BAD_KEY; no state is created then.
+   */
+  static accept(opts: AcceptOptions): { session: SecretChatSession; outcomes: SecretOutcome[] } {
+    const p = opts.provider
+    const { envelope, identity, chatId } = opts
+    const init = envelope.init
+    if (!init) throw new MtChatError('INVALID_ARGUMENT', 'the envelope carries no init', { op: 'secret.accept' })
+    const op = { op: 'secret.accept' }
+    if (!p.ed25519Verify(init.identity_dh_sig, identityDhMessage(init.identity_dh), init.identity_key))
+      throw new MtChatError('SECRET_BAD_PREKEY_SIGNATURE', 'init: identity_dh_sig does not verify', op)
+    checkEnvelopeShape(envelope.data)
+    const spk = identity.signedPrekeySecret(init.signed_prekey_id)
+    if (!spk) throw new MtChatError('SECRET_UNKNOWN_PREKEY', `signed prekey ${init.signed_prekey_id} is not held`, op)
+    const opkId = init.one_time_prekey_id
+    const opk = opkId === undefined ? undefined : identity.oneTimePrekeySecret(opkId)
+    const ikdh = identity.identityDhSecret()
+    try {
+      if (opkId !== undefined && !opk) throw new MtChatError('SECRET_UNKNOWN_PREKEY', `one-time prekey ${opkId} is not held (already used?)`, op)
+      const chatKey = deriveResponder(p, {
+        chatId,
+        identityKey: identity.identityKey,
+        identityDhSecret: ikdh,
+        signedPrekeySecret: spk,
+        oneTimePrekeySecret: opk,
+        peerIdentityKey: init.identity_key,
+        peerIdentityDh: init.identity_dh,
+        peerEphemeral: init.ephemeral_key,
+      })
+      try {
+        if (!bytesEqual(envelopeFingerprint(envelope.data), chatKey.fingerprint))
+          throw new MtChatError('SECRET_BAD_FINGERPRINT', 'the first envelope is not under the key its init derives', op)
+        wipe(openEnvelope(p, chatKey.key, 0, envelope.data))
+      } catch (err) {
+        wipe(chatKey.key)
+        throw err
+      }
+      if (opkId !== undefined) identity.markOneTimePrekeyUsed(opkId)
+      const layer = opts.layer ?? SECRET_LAYER
+      const session = new SecretChatSession(
+        SecretChatSession.#fresh('responder', chatId, identity.identityKey, init.identity_key, layer, init.layer, chatKey, opts),
+        opts,
+      )
+      const outcomes: SecretOutcome[] = [
+        { type: 'state', transition: { from: null, to: 'active', code: 'created', reason: 'joined from the peer’s init' } },
+      ]
+      session.#sendAction({ _: 'notifyLayer', layer }, 'notifyLayer', outcomes)
+      outcomes.push(...session.decrypt(envelope))
+      return { session, outcomes }
+    } finally {
+      wipe(spk, opk, ikdh)
+    }
+  }
+
+  /**
+   * Restores a session saved with {@link SecretChatSession.toJSON}; it resumes exactly there.
+   * @throws MtChatError SCHEMA_INVALID when the record is damaged.
+   */
+  static fromJSON(json: unknown, opts: SecretSessionOptions): SecretChatSession {
+    return new SecretChatSession(sessionFromJson(json), opts)
+  }
+
+  static #fresh(
+    role: SecretRole,
+    chatId: string,
+    ownIdentity: Uint8Array,
+    peerIdentity: Uint8Array,
+    ownLayer: number,
+    peerLayer: number | undefined,
+    chatKey: { key: Uint8Array; fingerprint: Uint8Array },
+    opts: SecretSessionOptions,
+  ): SessionSnapshot {
+    return {
+      chatId,
+      role,
+      state: role === 'initiator' ? 'initiating' : 'active',
+      ownIdentity,
+      peerIdentity,
+      ownLayer,
+      peerLayer,
+      keys: { current: { ...chatKey, generation: 0, since: (opts.now ?? Date.now)(), used: 0 }, retired: [] },
+      peerGeneration: 0,
+      seq: { out: 0, in: 0, peerAcked: 0, highestSeen: -1 },
+      rekey: { phase: 'idle' },
+      sent: [],
+      buffer: [],
+      ackPending: false,
+    }
+  }
+
+  /** The chat's state. */
+  get state(): SecretChatState {
+    return this.#state
+  }
+
+  /** The chat id (16 hex). */
+  get chatId(): string {
+    return this.#chatId
+  }
+
+  /** Whether we started the chat. */
+  get role(): SecretRole {
+    return this.#role
+  }
+
+  /** The payload layer both sides speak now: min(own, peer's), or 1 until the peer's is known. */
+  get layer(): number {
+    return this.#peerLayer === undefined ? 1 : Math.min(this.#ownLayer, this.#peerLayer)
+  }
+
+  /** The current chat key's fingerprint (a copy), or undefined once aborted/closed. */
+  get keyFingerprint(): Uint8Array | undefined {
+    return this.#keys?.current.fingerprint.slice()
+  }
+
+  /** The peer's Ed25519 identity key (a copy): compare it with what the relay lists for the peer. */
+  get peerIdentityKey(): Uint8Array {
+    return this.#peerIdentity.slice()
+  }
+
+  /**
+   * Encrypts a text, file or user service action (read, delete, TTL, screenshot, flush). The
+   * envelope is kept for resends until the peer acknowledges it. Call {@link
+   * SecretChatSession.maintain} afterwards (it starts a due re-key).
+   * @throws MtChatError INVALID_ARGUMENT (bad message), SECRET_ABORTED, INVALID_STATE (closed).
+   */
+  encrypt(message: OutgoingMessage): SecretEnvelope {
+    this.#assertUsable('secret.encrypt')
+    checkOutgoing(message)
+    return this.#sendSeq(message)
+  }
+
+  /** Encrypts a typing notice: not sequenced, not stored, dated for the ±60 s check (§4.3). */
+  encryptEphemeral(kind: 'typing' = 'typing'): SecretEnvelope {
+    this.#assertUsable('secret.encryptEphemeral')
+    const keys = this.#keys!
+    const data = sealEnvelope(
+      this.#p,
+      keys.current.key,
+      keys.current.fingerprint,
+      this.#x,
+      encodePayload({ layer: this.layer, random_bytes: this.#p.randomBytes(RANDOM_BYTES), date: this.#now(), ephemeral: { _: kind } }),
+    )
+    return { randomId: toHex(this.#p.randomBytes(8)), data, ...(this.#init ? { init: this.#init } : {}) }
+  }
+
+  /**
+   * Processes one envelope of this chat (its `init`, if any, is ignored). Returns, in order, the
+   * messages and actions now deliverable, envelopes to send, and every drop, buffer and state
+   * change with its code. Never throws for bad input.
+   */
+  decrypt(envelope: SecretEnvelope): SecretOutcome[] {
+    assertBytes(envelope.data, 'envelope.data')
+    const out: SecretOutcome[] = []
+    if (!this.#usable(out)) return out
+    const keys = this.#keys!
+    let payload: SecretPayload
+    let generation: number
+    try {
+      checkEnvelopeShape(envelope.data)
+      const found = keys.lookup(envelopeFingerprint(envelope.data))
+      if (found.kind === 'retired')
+        throw new MtChatError('SECRET_DUPLICATE', 'envelope under a retired key', { op: 'secret.decrypt', details: { reason: 'retired key' } })
+      if (found.kind === 'unknown') throw new MtChatError('SECRET_BAD_FINGERPRINT', undefined, { op: 'secret.decrypt' })
+      generation = found.entry.generation
+      const bytes = openEnvelope(this.#p, found.entry.key, this.#peerX, envelope.data)
+      let decoded
+      try {
+        decoded = decodePayload(bytes)
+        wipe(bytes)
+      } catch (err) {
+        // Authenticated, so only the peer could have sent it: a broken peer ends the chat.
+        this.#abort(err as MtChatError, out)
+        return out
+      }
+      if (decoded.kind === 'ephemeral') {
+        if (decoded.payload.layer > this.#ownLayer)
+          throw new MtChatError('SECRET_BAD_PAYLOAD', 'ephemeral payload above our layer', { op: 'secret.decrypt', details: { reason: 'layer' } })
+        checkEphemeralDate(decoded.payload.date, this.#now())
+        out.push({ type: 'typing', date: decoded.payload.date })
+        return out
+      }
+      payload = decoded.payload
+      // random_id travels outside the encryption too; a mismatch is the relay's doing, not the peer's.
+      if (payload.random_id !== envelope.randomId)
+        throw new MtChatError('SECRET_BAD_PAYLOAD', 'random_id differs from the envelope’s', { op: 'secret.decrypt', details: { reason: 'random_id' } })
+    } catch (err) {
+      if (!MtChatError.is(err)) throw err
+      out.push(dropped(err))
+      return out
+    }
+    if (payload.layer > this.#ownLayer) {
+      this.#abort(new MtChatError('SECRET_BAD_PAYLOAD', `peer used layer ${payload.layer} above ours`, { op: 'secret.decrypt', details: { reason: 'layer' } }), out)
+      return out
+    }
+    let raw: number
+    try {
+      raw = this.#seq.receive(payload.out_seq_no, payload.in_seq_no).rawOut
+    } catch (err) {
+      this.#abort(err as MtChatError, out)
+      return out
+    }
+    this.#pruneSent()
+    const item: Buffered = { randomId: envelope.randomId, data: envelope.data, payload, generation }
+    switch (this.#seq.position(raw)) {
+      case 'duplicate':
+        out.push(dropped(new MtChatError('SECRET_DUPLICATE', undefined, { op: 'secret.decrypt', details: { seq: raw } })))
+        break
+      case 'overflow':
+        out.push(dropped(this.#gapError(raw, 'too far ahead to buffer; it will be asked for again')))
+        this.#requestMissing(out, false)
+        break
+      case 'ahead':
+        this.#seq.hold(raw, item)
+        out.push({ type: 'buffered', seq: raw, error: this.#gapError(raw, 'buffered until the gap before it is filled') })
+        this.#requestMissing(out, false)
+        break
+      case 'next':
+        this.#process(raw, item, out)
+        for (let next = this.#seq.takeNext(); next && this.#state !== 'aborted'; next = this.#seq.takeNext())
+          this.#process(this.#seq.in, next, out)
+        if (this.#state !== 'aborted' && this.#requested && !this.#seq.missing()) this.#requested = undefined
+        break
+    }
+    this.#housekeeping(out)
+    return out
+  }
+
+  /**
+   * Periodic duties, for after a batch of updates and on a timer: asks again for a missing range,
+   * acknowledges received messages with a `noop` when we have sent nothing since (so the peer can
+   * drop its resend copies and retire old keys), and starts a re-key that is due (100 messages or
+   * 7 days, §4.6).
+   */
+  maintain(): SecretOutcome[] {
+    const out: SecretOutcome[] = []
+    if (this.#state === 'aborted' || this.#state === 'closed') return out
+    this.#requestMissing(out, true)
+    if (this.#ackPending) this.#sendAction({ _: 'noop' }, 'ack', out)
+    this.#housekeeping(out)
+    return out
+  }
+
+  /**
+   * Starts a re-key now (§4.6, "on demand").
+   * @throws MtChatError INVALID_STATE unless the chat is active with no exchange running;
+   *   SECRET_ABORTED once aborted.
+   */
+  rekey(): SecretOutcome[] {
+    this.#assertUsable('secret.rekey')
+    if (this.#state !== 'active')
+      throw new MtChatError('INVALID_STATE', `cannot re-key while ${this.#state}`, { op: 'secret.rekey', details: { state: this.#state } })
+    const out: SecretOutcome[] = []
+    this.#startRekey('on demand', out)
+    return out
+  }
+
+  /**
+   * Our sent envelopes the peer has not acknowledged yet, oldest first, as the exact bytes sent
+   * the first time: re-send them after a reconnect if the relay may not have stored them.
+   */
+  pendingEnvelopes(): SecretEnvelope[] {
+    return [...this.#sent.values()].map((e) => ({ ...e }))
+  }
+
+  /**
+   * The data to verify the chat out of band (§4.7): both identity keys (from which
+   * `sdk/crypto/fingerprint.ts` computes the safety number and emoji) and the key fingerprint.
+   */
+  verify(): SecretVerification {
+    return {
+      ownIdentityKey: this.#ownIdentity.slice(),
+      peerIdentityKey: this.#peerIdentity.slice(),
+      keyFingerprint: this.#keys?.current.fingerprint.slice() ?? new Uint8Array(8),
+    }
+  }
+
+  /** The whole chat state, JSON-safe, for the SDK's storage. Holds keys: never send it anywhere. */
+  toJSON(): SecretChatJson {
+    return sessionToJson({
+      chatId: this.#chatId,
+      role: this.#role,
+      state: this.#state,
+      ownIdentity: this.#ownIdentity,
+      peerIdentity: this.#peerIdentity,
+      ownLayer: this.#ownLayer,
+      peerLayer: this.#peerLayer,
+      init: this.#init,
+      keys: this.#keys?.state,
+      peerGeneration: this.#peerGeneration,
+      seq: this.#seq.counters,
+      rekey: this.#rekey.state,
+      sent: [...this.#sent.entries()],
+      buffer: this.#seq.buffered().map(([raw, b]) => ({ raw, randomId: b.randomId, data: b.data })),
+      ackPending: this.#ackPending,
+      requested: this.#requested,
+    })
+  }
+
+  /** Zeroizes every key and ends the chat locally. */
+  close(): SecretOutcome[] {
+    if (this.#state === 'closed') return []
+    const out: SecretOutcome[] = []
+    this.#wipe()
+    this.#transition('closed', 'closed', 'closed locally', out)
+    return out
+  }
+
+  // --- sending -------------------------------------------------------------------------------
+
+  #sendSeq(message: DecryptedMessage): SecretEnvelope {
+    const keys = this.#keys!
+    const randomId = toHex(this.#p.randomBytes(8))
+    const { out_seq_no, in_seq_no, raw } = this.#seq.next()
+    const payload: SecretPayload = {
+      layer: this.layer,
+      random_id: randomId,
+      random_bytes: this.#p.randomBytes(RANDOM_BYTES),
+      in_seq_no,
+      out_seq_no,
+      message,
+    }
+    const data = sealEnvelope(this.#p, keys.current.key, keys.current.fingerprint, this.#x, encodePayload(payload))
+    const envelope: SecretEnvelope = { randomId, data, ...(this.#init ? { init: this.#init } : {}) }
+    this.#sent.set(raw, envelope)
+    // Bounded: the oldest copies go first (a resend of those is then SECRET_RESEND_UNAVAILABLE).
+    if (this.#sent.size > this.#maxStored) this.#sent.delete(this.#sent.keys().next().value!)
+    keys.current.used++
+    this.#ackPending = false
+    return { ...envelope }
+  }
+
+  #sendAction(action: SecretAction, purpose: SendPurpose, out: SecretOutcome[]): void {
+    out.push({ type: 'send', purpose, envelope: this.#sendSeq({ _: 'service', action }) })
+  }
+
+  // --- receiving -----------------------------------------------------------------------------
+
+  #process(raw: number, item: Buffered, out: SecretOutcome[]): void {
+    const keys = this.#keys!
+    const { payload, generation } = item
+    // In sequence order the peer's keys only move forward, and never to one it has not committed.
+    if (generation > keys.current.generation || generation < this.#peerGeneration) {
+      this.#abort(
+        new MtChatError('SECRET_REKEY_FAILED', 'the peer used a key out of order', { op: 'secret.decrypt', details: { seq: raw, generation } }),
+        out,
+      )
+      return
+    }
+    this.#peerGeneration = generation
+    const prev = keys.previous
+    if (prev && !prev.peerSwitched && generation === keys.current.generation) {
+      prev.peerSwitched = true
+      // The peer's first message under the new key is acknowledged even if it is a noop: our
+      // answer under the new key is what lets the peer retire the old one.
+      this.#ackPending = true
+    }
+    this.#seq.accept()
+    keys.current.used++
+    if (this.#state === 'initiating') {
+      this.#init = undefined
+      this.#transition('active', 'peer_joined', 'the peer answered', out)
+    }
+    const m = payload.message
+    if (m._ !== 'service') {
+      this.#ackPending = true
+      out.push({ type: 'message', randomId: item.randomId, seq: raw, message: m })
+      return
+    }
+    const a = m.action
+    if (a._ !== 'noop') this.#ackPending = true
+    switch (a._) {
+      case 'noop':
+        return
+      case 'notifyLayer':
+        this.#peerLayer = a.layer
+        out.push({ type: 'layer', layer: this.layer })
+        return
+      case 'resend':
+        this.#answerResend(a.start, a.end, out)
+        return
+      case 'requestKey':
+        this.#applyRekey(this.#rekey.onRequest(a, keys.current.key), out)
+        return
+      case 'acceptKey':
+        this.#applyRekey(this.#rekey.onAccept(a, keys.current.key), out)
+        return
+      case 'commitKey':
+        this.#applyRekey(this.#rekey.onCommit(a), out)
+        return
+      case 'abortKey':
+        this.#applyRekey(this.#rekey.onAbort(a), out)
+        return
+      default:
+        out.push({ type: 'action', randomId: item.randomId, seq: raw, action: a })
+    }
+  }
+
+  #answerResend(start: number, end: number, out: SecretOutcome[]): void {
+    let range
+    try {
+      range = this.#seq.resendRange(start, end)
+    } catch (err) {
+      this.#abort(err as MtChatError, out)
+      return
+    }
+    const missing: number[] = []
+    for (let raw = range.from; raw <= range.to; raw++) {
+      const e = this.#sent.get(raw)
+      // §4.4: the exact bytes of the first time, never a new encryption at the same position.
+      if (e) out.push({ type: 'send', purpose: 'resend', envelope: { ...e } })
+      else missing.push(raw)
+    }
+    if (missing.length)
+      out.push(dropped(new MtChatError('SECRET_RESEND_UNAVAILABLE', undefined, { op: 'secret.resend', details: { missing } })))
+  }
+
+  #requestMissing(out: SecretOutcome[], force: boolean): void {
+    const m = this.#seq.missing()
+    if (!m) {
+      this.#requested = undefined
+      return
+    }
+    // Answers to an earlier request are on their way; ask again only for more, or when maintain() says so.
+    if (!force && this.#requested && m.start >= this.#requested.start && m.end <= this.#requested.end) return
+    this.#requested = m
+    this.#sendAction({ _: 'resend', start: m.start, end: m.end }, 'resendRequest', out)
+  }
+
+  #gapError(raw: number, reason: string): MtChatError<'SECRET_GAP'> {
+    const resend = this.#seq.missing()
+    return new MtChatError('SECRET_GAP', `message ${raw} came before ${this.#seq.in}: ${reason}`, {
+      op: 'secret.decrypt',
+      details: { seq: raw, ...(resend ? { resend } : {}) },
+    })
+  }
+
+  #pruneSent(): void {
+    const acked = this.#seq.peerAcked
+    for (const raw of this.#sent.keys()) {
+      if (raw >= acked) break
+      this.#sent.delete(raw)
+    }
+  }
+
+  // --- re-keying -----------------------------------------------------------------------------
+
+  #startRekey(reason: string, out: SecretOutcome[]): void {
+    const step = this.#rekey.start()
+    this.#sendAction(step.reply!, 'requestKey', out)
+    this.#transition('rekeying', 'rekey_started', reason, out)
+  }
+
+  #applyRekey(step: RekeyStep, out: SecretOutcome[]): void {
+    const keys = this.#keys!
+    if (step.abandoned) this.#transition('rekeying', 'rekey_conflict_lost', 'the peer’s concurrent requestKey won', out)
+    if (step.reply) this.#sendAction(step.reply, step.reply._ as SendPurpose, out)
+    if (step.pending) keys.setPending(step.pending, this.#now())
+    if (step.discardPending) keys.discardPending()
+    if (step.abort) {
+      this.#abort(step.failure!, out)
+      return
+    }
+    if (step.switchTo) {
+      keys.switchTo(step.switchTo, this.#now(), this.#seq.out)
+      out.push({ type: 'rekeyed', fingerprint: keys.current.fingerprint.slice() })
+    }
+    const to: SecretChatState = this.#rekey.busy ? 'rekeying' : 'active'
+    if (to !== this.#state) {
+      const code: SecretTransitionCode = step.failure ? step.failure.code : step.switchTo ? 'rekey_done' : 'rekey_accepted'
+      this.#transition(to, code, step.failure?.message ?? (step.switchTo ? 'switched to the new key' : 'accepted the peer’s requestKey'), out, step.failure)
+    } else if (step.failure) out.push(dropped(step.failure))
+  }
+
+  #housekeeping(out: SecretOutcome[]): void {
+    if (this.#state === 'aborted' || this.#state === 'closed') return
+    const keys = this.#keys!
+    const prev = keys.previous
+    if (prev && keys.retirePreviousIf(this.#seq.peerAcked)) out.push({ type: 'keyRetired', fingerprint: prev.fingerprint.slice() })
+    if (this.#state !== 'active' || this.#rekey.busy || keys.previous) return
+    const cur = keys.current
+    if (cur.used >= REKEY_AFTER_MESSAGES) this.#startRekey(`${cur.used} messages under the current key`, out)
+    else if (this.#now() - cur.since >= REKEY_AFTER_MS) this.#startRekey('the current key is 7 days old', out)
+  }
+
+  // --- lifecycle -----------------------------------------------------------------------------
+
+  #transition(to: SecretChatState, code: SecretTransitionCode, reason: string, out: SecretOutcome[], error?: MtChatError): void {
+    const from = this.#state
+    this.#state = to
+    out.push({ type: 'state', transition: { from, to, code, reason }, ...(error ? { error } : {}) })
+  }
+
+  #abort(error: MtChatError, out: SecretOutcome[]): void {
+    if (!MtChatError.is(error)) throw error
+    this.#wipe()
+    this.#transition('aborted', error.code, error.message, out, error)
+  }
+
+  #wipe(): void {
+    this.#keys?.wipeAll()
+    this.#keys = undefined
+    this.#rekey.wipe()
+    this.#sent.clear()
+    // Buffered envelopes go with the keys that could open them.
+    this.#seq.clearBuffer()
+  }
+
+  #usable(out: SecretOutcome[]): boolean {
+    if (this.#state === 'aborted') out.push(dropped(new MtChatError('SECRET_ABORTED', undefined, { op: 'secret.decrypt' })))
+    else if (this.#state === 'closed') out.push(dropped(new MtChatError('INVALID_STATE', 'the chat is closed', { op: 'secret.decrypt' })))
+    else return true
+    return false
+  }
+
+  #assertUsable(op: string): void {
+    if (this.#state === 'aborted') throw new MtChatError('SECRET_ABORTED', undefined, { op })
+    if (this.#state === 'closed') throw new MtChatError('INVALID_STATE', 'the chat is closed', { op })
+  }
+}
+
+function checkOutgoing(message: OutgoingMessage): void {
+  if (typeof message !== 'object' || message === null) throw new TypeError('"message" expected an object')
+  if (message._ === 'service' && !USER_ACTIONS.has((message.action as { _?: string } | undefined)?._ ?? ''))
+    throw new MtChatError('INVALID_ARGUMENT', 'only read, delete, TTL, screenshot and flush actions can be sent directly', { op: 'secret.encrypt' })
+  // Validate the wire form, so we never send what the peer's strict schema would refuse.
+  const result = v.safeParse(DecryptedMessageSchema, JSON.parse(new TextDecoder().decode(encodeBody(message))))
+  if (!result.success) {
+    const path = v.getDotPath(result.issues[0]) ?? '(root)'
+    throw new MtChatError('INVALID_ARGUMENT', `message: ${path}: ${result.issues[0].message}`, { op: 'secret.encrypt', details: { path } })
+  }
+}
