@@ -1,0 +1,125 @@
+/**
+ * Group commit for the hot path (DESIGN "Durability"): operations submitted during one event-loop
+ * turn are written in one transaction (`write-batch.ts`), and operations that arrive while a
+ * transaction is in flight form the next batch. Each submitter's promise settles only after the
+ * commit, so "acked" means "on disk"; deliveries are published only then too.
+ *
+ * On SQLite one transaction is in flight at a time (one writer); on PostgreSQL a few run in
+ * parallel (`concurrency`), since the per-user pts row locks order what must be ordered.
+ * @module
+ */
+import { MtChatError } from '../../sdk/errors.js'
+import type { Clock } from '../clock.js'
+import type { RelayMetrics } from '../metrics/relay-metrics.js'
+import type { Store } from '../store/store.js'
+import type { UpdateBus } from './update-bus.js'
+import { runBatch } from './write-batch.js'
+import type { ResultOf, WriteOp, WriteOutcome } from './write-ops.js'
+
+interface Pending {
+  op: WriteOp
+  resolve(value: unknown): void
+  reject(error: unknown): void
+}
+
+/** Options of {@link GroupCommitter}. */
+export interface GroupCommitOptions {
+  /** Most operations per transaction (default 1000). */
+  maxBatch?: number
+  /** Transactions in flight at once (default 1 on SQLite, 4 on PostgreSQL). */
+  concurrency?: number
+}
+
+/**
+ * Batches writes into shared transactions.
+ * @example
+ * ```ts
+ * const { message, pts } = await relay.writer.submit({ kind: 'send', from: 1, to: 2, randomId: 'a1b2c3d4e5f60718', content: { text: 'hi' } })
+ * ```
+ */
+export class GroupCommitter {
+  private queue: Pending[] = []
+  private scheduled = false
+  private inFlight = 0
+  private closed = false
+  private idle: Array<() => void> = []
+  private readonly maxBatch: number
+  private readonly concurrency: number
+
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; bus: UpdateBus; metrics?: RelayMetrics },
+    options: GroupCommitOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 1000
+    this.concurrency = options.concurrency ?? (deps.store.dialect === 'pg' ? 4 : 1)
+  }
+
+  /** Queues one operation; resolves with its result after the commit, rejects with its MtChatError. */
+  submit<O extends WriteOp>(op: O): Promise<ResultOf<O>> {
+    if (this.closed) return Promise.reject(new MtChatError('UNAVAILABLE', 'the relay is shutting down'))
+    return new Promise<ResultOf<O>>((resolve, reject) => {
+      this.queue.push({ op, resolve: resolve as (v: unknown) => void, reject })
+      this.schedule()
+    })
+  }
+
+  /** Writes `ops` in one transaction now (bypassing the queue); per-operation outcomes. */
+  async commit(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
+    if (this.closed) throw new MtChatError('UNAVAILABLE', 'the relay is shutting down')
+    return this.run(ops)
+  }
+
+  /** Resolves once every queued and in-flight operation settled. */
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idle.push(resolve))
+  }
+
+  /** Refuses new operations and waits for the queued ones. */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.drain()
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    // setImmediate runs after this turn's I/O callbacks: every frame read in this turn is batched.
+    setImmediate(() => {
+      this.scheduled = false
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.concurrency && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch)
+      this.inFlight++
+      void this.run(batch.map((p) => p.op))
+        .then(
+          (outcomes) => outcomes.forEach((o, i) => (o.ok ? batch[i].resolve(o.value) : batch[i].reject(o.error))),
+          (err) => {
+            const error = MtChatError.is(err) ? err : new MtChatError('UNAVAILABLE', 'storage failed; nothing was stored', { cause: err, expose: true })
+            for (const p of batch) p.reject(error)
+          },
+        )
+        .finally(() => {
+          this.inFlight--
+          if (this.queue.length > 0) this.pump()
+          else if (this.inFlight === 0) for (const f of this.idle.splice(0)) f()
+        })
+    }
+  }
+
+  private async run(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
+    const { store, clock, bus, metrics } = this.deps
+    const stop = metrics?.commitDuration.startTimer()
+    const result = await store.transaction((trx) => runBatch(trx, store.cipher, ops, clock.now()))
+    stop?.()
+    metrics?.commitBatchSize.observe(undefined, ops.length)
+    if (result.stored.cloud) metrics?.messagesStored.inc({ kind: 'cloud' }, result.stored.cloud)
+    if (result.stored.secret) metrics?.messagesStored.inc({ kind: 'secret' }, result.stored.secret)
+    bus.publish(result.deliveries)
+    return result.outcomes
+  }
+}
