@@ -22,14 +22,14 @@ const envelopeFields = {
 }
 
 /** A stored secret envelope addressed to this device. */
-export const SecretEnvelopeSchema = v.strictObject({ id: MessageIdSchema, ...envelopeFields })
+export const RelayedEnvelopeSchema = v.strictObject({ id: MessageIdSchema, ...envelopeFields })
 /** An ephemeral secret envelope (typing): never stored, so it has no id. */
-export const EphemeralEnvelopeSchema = v.strictObject(envelopeFields)
+export const RelayedEphemeralEnvelopeSchema = v.strictObject(envelopeFields)
 
 /** A new cloud message (incoming, or our own sent from another session). */
 export const UpdateMessageSchema = v.strictObject({ _: v.literal('update.message'), pts: uint, message: CloudMessageSchema })
 /** A secret envelope for this device. */
-export const UpdateSecretSchema = v.strictObject({ _: v.literal('update.secret'), pts: uint, envelope: SecretEnvelopeSchema })
+export const UpdateSecretSchema = v.strictObject({ _: v.literal('update.secret'), pts: uint, envelope: RelayedEnvelopeSchema })
 /** A receipt: the peer's device got (delivered) or read our messages. */
 export const UpdateStatusSchema = v.strictObject({
   _: v.literal('update.status'),
@@ -64,7 +64,7 @@ export const UpdatePresenceSchema = v.strictObject({
 /** This device is running out of one-time prekeys (ephemeral). */
 export const UpdatePrekeysLowSchema = v.strictObject({ _: v.literal('update.prekeysLow'), device_id: deviceId, count: uint })
 /** An ephemeral secret envelope, e.g. typing (ephemeral). */
-export const UpdateSecretEphemeralSchema = v.strictObject({ _: v.literal('update.secretEphemeral'), envelope: EphemeralEnvelopeSchema })
+export const UpdateSecretEphemeralSchema = v.strictObject({ _: v.literal('update.secretEphemeral'), envelope: RelayedEphemeralEnvelopeSchema })
 
 /** Any update, discriminated by `_`. */
 export const UpdateSchema = v.variant('_', [
@@ -95,8 +95,8 @@ export type Update = v.InferOutput<typeof UpdateSchema>
 /** The `_` of an update. */
 export type UpdateType = Update['_']
 /** A stored secret envelope. */
-export type SecretEnvelope = v.InferOutput<typeof SecretEnvelopeSchema>
+export type RelayedEnvelope = v.InferOutput<typeof RelayedEnvelopeSchema>
 /** An ephemeral secret envelope. */
-export type EphemeralEnvelope = v.InferOutput<typeof EphemeralEnvelopeSchema>
+export type RelayedEphemeralEnvelope = v.InferOutput<typeof RelayedEphemeralEnvelopeSchema>
 /** The `updates` push body. */
 export type Updates = v.InferOutput<typeof UpdatesSchema>
