@@ -148,7 +148,12 @@ export interface RelayHandshakeOptions {
   /** Relay clock, unix ms. */
   now: () => number
   /** The relay's long-term Ed25519 secret key (32-byte seed). Not copied, not wiped. */
-  secretKey: Uint8Array
+  secretKey?: Uint8Array
+  /**
+   * Instead of `secretKey`: signs the transcript with the relay's long-term key held elsewhere
+   * (the relay keeps its key as a node:crypto KeyObject and never exposes the seed).
+   */
+  sign?: (message: Uint8Array) => Uint8Array
   /** Layers the relay speaks. Default `[PROTOCOL_LAYER]`. */
   layers?: readonly number[]
 }
@@ -170,15 +175,19 @@ export type RelayHandshakeState = 'waiting' | 'done' | 'failed'
 export class RelayHandshake {
   readonly #p: CryptoProvider
   readonly #now: () => number
-  readonly #secretKey: Uint8Array
+  readonly #sign: (message: Uint8Array) => Uint8Array
   readonly #layers: readonly number[]
   #state: RelayHandshakeState = 'waiting'
 
   constructor(opts: RelayHandshakeOptions) {
-    assertBytes(opts.secretKey, 'secretKey', 32)
     this.#p = opts.provider
     this.#now = opts.now
-    this.#secretKey = opts.secretKey
+    if (opts.sign) this.#sign = opts.sign
+    else {
+      const secretKey = opts.secretKey
+      assertBytes(secretKey, 'secretKey', 32)
+      this.#sign = (message) => this.#p.ed25519Sign(message, secretKey)
+    }
     this.#layers = opts.layers ?? [PROTOCOL_LAYER]
   }
 
@@ -205,7 +214,7 @@ export class RelayHandshake {
       const serverNonce = this.#p.randomBytes(16)
       const serverTime = this.#now()
       const transcript = handshakeTranscript(init.nonce, serverNonce, init.clientPub, eph.publicKey, serverTime, init.layer)
-      const signature = this.#p.ed25519Sign(transcript, this.#secretKey)
+      const signature = this.#sign(transcript)
       const hsOk = encodeHsOk({ nonce: init.nonce, serverNonce, serverPub: eph.publicKey, serverTime, signature })
       const keys = deriveAuthKey(this.#p, shared, init.nonce, serverNonce)
       this.#state = 'done'
