@@ -13,7 +13,11 @@ import { assertBytes } from '../util/bytes.js'
 
 const isLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 
-function checkArgs(key: Uint8Array, iv: Uint8Array, data: Uint8Array, op: string): void {
+/**
+ * Argument checks shared by every IGE implementation: a 32-byte key and iv (TypeError/RangeError)
+ * and non-empty data that is a multiple of 16 bytes (CRYPTO_BAD_LENGTH).
+ */
+export function checkIgeArgs(key: Uint8Array, iv: Uint8Array, data: Uint8Array, op: string): void {
   assertBytes(key, 'key', 32)
   assertBytes(iv, 'iv', 32)
   assertBytes(data, 'data')
@@ -32,7 +36,7 @@ const words = (b: Uint8Array) => new Uint32Array(b.buffer, b.byteOffset, b.lengt
 
 /** AES-256-IGE encryption of `data` (a non-empty multiple of 16 bytes). Returns a new array. */
 export function igeEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  checkArgs(key, iv, data, 'ige.encrypt')
+  checkIgeArgs(key, iv, data, 'ige.encrypt')
   const xk = unsafe.expandKeyLE(key)
   const out = new Uint8Array(data.length)
   try {
@@ -59,7 +63,7 @@ export function igeEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): U
 
 /** AES-256-IGE decryption of `data` (a non-empty multiple of 16 bytes). Returns a new array. */
 export function igeDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  checkArgs(key, iv, data, 'ige.decrypt')
+  checkIgeArgs(key, iv, data, 'ige.decrypt')
   const xk = unsafe.expandKeyDecLE(key)
   const out = new Uint8Array(data.length)
   try {

@@ -8,13 +8,15 @@ import { gcm } from '@noble/ciphers/aes.js'
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
+import { bytesToNumberLE } from '@noble/curves/utils.js'
 import { sha1 } from '@noble/hashes/legacy.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { MtChatError } from '../errors.js'
 import { assertBytes } from '../util/bytes.js'
 import { igeDecrypt, igeEncrypt } from './aes-ige.js'
-import type { CryptoProvider, KeyPair } from './provider.js'
+import { ed25519StrictEncoding } from './ed25519-strict.js'
+import type { CryptoProvider, Hasher, KeyPair } from './provider.js'
 
 function checkGcm(key: Uint8Array, nonce: Uint8Array): void {
   assertBytes(key, 'key', 32)
@@ -37,6 +39,41 @@ function dh(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   return out
 }
 
+const Point = ed25519.Point
+
+/**
+ * Strict Ed25519 verification (docs/PROTOCOL.md §1): the shared encoding checks, then the
+ * cofactorless equation checked the way OpenSSL does it, `encode([S]B − [k]A) == R`, so this
+ * backend and node:crypto accept exactly the same signatures. noble's own `verify` checks the
+ * cofactored equation, which accepts an R with a torsion component that OpenSSL rejects.
+ */
+function ed25519VerifyStrict(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array): boolean {
+  if (!(msg instanceof Uint8Array) || !ed25519StrictEncoding(sig, pk)) return false
+  try {
+    const A = Point.fromBytes(pk, false)
+    const r = sig.subarray(0, 32)
+    const k = Point.Fn.create(bytesToNumberLE(sha512.create().update(r).update(pk).update(msg).digest()))
+    const s = bytesToNumberLE(sig.subarray(32, 64)) // < L, checked above
+    const R = Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(k)).toBytes()
+    let diff = 0
+    for (let i = 0; i < 32; i++) diff |= R[i] ^ r[i]
+    return diff === 0
+  } catch {
+    return false // y not on the curve
+  }
+}
+
+function hasher(h: ReturnType<typeof sha256.create>): Hasher {
+  const self: Hasher = {
+    update(data) {
+      h.update(data)
+      return self
+    },
+    digest: () => h.digest(),
+  }
+  return self
+}
+
 /** The @noble/* backend. */
 export const nobleProvider: CryptoProvider = {
   name: 'noble',
@@ -52,6 +89,7 @@ export const nobleProvider: CryptoProvider = {
     for (const part of parts) h.update(part)
     return h.digest()
   },
+  sha256Hasher: () => hasher(sha256.create()),
   sha512: (d) => sha512(d),
   sha1: (d) => sha1(d),
   hmacSha256: (key, data) => hmac(sha256, key, data),
@@ -86,11 +124,5 @@ export const nobleProvider: CryptoProvider = {
   },
   ed25519PublicKey: (sk) => ed25519.getPublicKey(sk),
   ed25519Sign: (msg, sk) => ed25519.sign(msg, sk),
-  ed25519Verify(sig, msg, pk) {
-    try {
-      return ed25519.verify(sig, msg, pk, { zip215: false })
-    } catch {
-      return false
-    }
-  },
+  ed25519Verify: ed25519VerifyStrict,
 }

@@ -3,6 +3,7 @@
  * libsignal's stores). Backends:
  * - `noble.ts`  — pure JS (@noble/*), every platform; the reference and the browser's sync path.
  * - `node.ts`   — node:crypto where it is faster (relay and Node SDK); never in the browser bundle.
+ * - `webcrypto.ts` — wraps another backend so AES-GCM runs on `crypto.subtle` (browsers).
  * AES-GCM (files only) is async so browsers can use WebCrypto (`webcrypto.ts`).
  *
  * Every backend passes the same conformance suite (tests/unit/crypto/conformance.test.ts) and the
@@ -17,6 +18,14 @@ export interface KeyPair {
   publicKey: Uint8Array
 }
 
+/** An incremental hash: feed it with `update`, then `digest` once. */
+export interface Hasher {
+  /** Adds `data` to the hashed stream; returns the same hasher. */
+  update(data: Uint8Array): Hasher
+  /** The digest of everything added so far. The hasher cannot be used afterwards. */
+  digest(): Uint8Array
+}
+
 /** The primitives mt-chat needs. Sync except AES-GCM, which browsers only have async. */
 export interface CryptoProvider {
   /** Backend name for diagnostics, e.g. "noble" or "node". */
@@ -27,6 +36,11 @@ export interface CryptoProvider {
 
   /** SHA-256 of the concatenation of `parts` (no copy needed by the caller). */
   sha256(...parts: Uint8Array[]): Uint8Array
+  /**
+   * Incremental SHA-256 for streams (the file cipher). Optional so that a provider written
+   * against an older version of this interface still works: callers fall back to noble's.
+   */
+  sha256Hasher?(): Hasher
   /** SHA-512 of `data`. */
   sha512(data: Uint8Array): Uint8Array
   /** SHA-1 of `data` (only for MTProto key ids). */
@@ -59,6 +73,10 @@ export interface CryptoProvider {
   ed25519PublicKey(secretKey: Uint8Array): Uint8Array
   /** Ed25519 signature (64 bytes). */
   ed25519Sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array
-  /** Strict RFC 8032 verification; false (never throws) for any malformed input. */
+  /**
+   * Strict RFC 8032 verification as docs/PROTOCOL.md §1 fixes it (S < L; A and R canonical and not
+   * of small order; cofactorless equation), the same on every backend; false (never throws) for
+   * any malformed input.
+   */
   ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean
 }
