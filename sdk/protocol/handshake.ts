@@ -184,6 +184,7 @@ export class RelayHandshake {
     this.#now = opts.now
     if (opts.sign) this.#sign = opts.sign
     else {
+      // Without a signer the seed is required: a TypeError/RangeError names what is missing.
       const secretKey = opts.secretKey
       assertBytes(secretKey, 'secretKey', 32)
       this.#sign = (message) => this.#p.ed25519Sign(message, secretKey)
@@ -215,6 +216,8 @@ export class RelayHandshake {
       const serverTime = this.#now()
       const transcript = handshakeTranscript(init.nonce, serverNonce, init.clientPub, eph.publicKey, serverTime, init.layer)
       const signature = this.#sign(transcript)
+      if (!(signature instanceof Uint8Array) || signature.length !== 64)
+        throw fail('INTERNAL', 'handshake: the relay signer must return a 64-byte Ed25519 signature')
       const hsOk = encodeHsOk({ nonce: init.nonce, serverNonce, serverPub: eph.publicKey, serverTime, signature })
       const keys = deriveAuthKey(this.#p, shared, init.nonce, serverNonce)
       this.#state = 'done'

@@ -218,6 +218,11 @@ export class Session<R extends Role = Role> {
     return this.#pool.subarray(this.#poolOff, (this.#poolOff += n))
   }
 
+  /** One random byte from the pool (for the padding length). */
+  #randomByte(): number {
+    return this.#random(1)[0]
+  }
+
   /**
    * Encrypts `body` into a frame with the next msg_id and seq_no. A re-send of the same request
    * is a new `pack` (new msg_id); a repeat of the same frame is {@link resend}.
@@ -230,7 +235,7 @@ export class Session<R extends Role = Role> {
     if (this.#closed) throw new MtChatError('INVALID_STATE', 'session is closed', { op: 'session.pack' })
     if (!sessionId) throw new MtChatError('INVALID_STATE', 'the relay sends nothing before the first client frame binds the session', { op: 'session.pack' })
     const data = encodeBody(body)
-    const padLen = paddingLength(data.length, this.#padBlocks === 0 ? 0 : this.#random(1)[0] % (this.#padBlocks + 1))
+    const padLen = paddingLength(data.length, this.#padBlocks === 0 ? 0 : this.#randomByte() % (this.#padBlocks + 1))
     const size = PLAINTEXT_HEADER_SIZE + data.length + padLen
     if (ENCRYPTED_HEADER_SIZE + size > this.#maxFrame)
       throw new MtChatError('PAYLOAD_TOO_LARGE', `frame of ${ENCRYPTED_HEADER_SIZE + size} bytes exceeds ${this.#maxFrame}`, { op: 'session.pack' })

@@ -196,3 +196,36 @@ describe('handshake (§2.2)', () => {
     expect(() => new ClientHandshake({ provider: p, now: Date.now, serverKey: new Uint8Array(31) })).toThrow(RangeError)
   })
 })
+
+describe('relay handshake with an external signer', () => {
+  it('signs through the sign() callback (a key held as a node:crypto KeyObject) and the client accepts it', () => {
+    const clock = testClock()
+    const signed: Uint8Array[] = []
+    const relay = new RelayHandshake({
+      provider: p,
+      now: clock.now,
+      sign: (m) => {
+        signed.push(m)
+        return p.ed25519Sign(m, server.secretKey)
+      },
+    })
+    const client = new ClientHandshake({ provider: p, now: clock.now, serverKey: server.publicKey })
+    const a = relay.answer(client.start())
+    if (!a.ok) throw a.error
+    expect(client.finish(a.frame).ok).toBe(true)
+    expect(signed).toHaveLength(1)
+    expect(signed[0]).toHaveLength(128)
+  })
+
+  it('a signer returning anything but 64 bytes fails the handshake with INTERNAL, and no key', () => {
+    const relay = new RelayHandshake({ provider: p, now: Date.now, sign: () => new Uint8Array(63) })
+    const client = new ClientHandshake({ provider: p, now: Date.now, serverKey: server.publicKey })
+    const r = relay.answer(client.start())
+    expect(r.ok || [r.error.code, r.close]).toEqual(['INTERNAL', 4001])
+  })
+
+  it('needs a 32-byte seed when there is no signer', () => {
+    expect(() => new RelayHandshake({ provider: p, now: Date.now })).toThrow(TypeError)
+    expect(() => new RelayHandshake({ provider: p, now: Date.now, secretKey: new Uint8Array(31) })).toThrow(RangeError)
+  })
+})
