@@ -104,7 +104,7 @@ export type WriteOutcome<O extends WriteOp = WriteOp> = { ok: true; value: Resul
 
 const HEX16 = /^[0-9a-f]{16}$/
 const DEVICE = /^[A-Za-z0-9_-]{1,64}$/
-const FILE_ID = /^[0-9a-f]{32}$/
+const FILE_ID = /^[A-Za-z0-9_-]{1,64}$/
 const MAX_SECRET = 256 * 1024
 const MAX_IDS = 1024
 

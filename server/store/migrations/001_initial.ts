@@ -141,7 +141,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('date').notNullable()
     t.string('key_id', 32).notNullable()
     t.binary('body').notNullable()
-    t.string('file_id', 32).nullable()
+    t.string('file_id', 64).nullable()
     t.integer('ttl').nullable()
     t.bigInteger('expires_at').nullable()
     t.boolean('hidden_sender').notNullable().defaultTo(false)
