@@ -21,7 +21,7 @@ export type AuditEvent =
   | 'keys.publish' | 'keys.identity_changed' | 'keys.fetch'
   | 'message.delete' | 'chat.delete' | 'message.expired'
   | 'file.create' | 'file.share'
-  | 'frame.rejected' | 'ws.closed'
+  | 'frame.rejected' | 'ws.closed' | 'ws.signin' | 'ws.signin_failed'
 
 /** Metadata of an event: flat, non-secret facts. */
 export type AuditMeta = Record<string, string | number | boolean | null>

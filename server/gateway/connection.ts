@@ -1,0 +1,408 @@
+/**
+ * One client connection of the gateway (docs/PROTOCOL.md §2): one `RelayHandshake`, then one
+ * layer-1 `Session`, over any {@link Transport} (WebSocket or long-polling).
+ *
+ * Every frame goes through `session.unpack`; a refused frame is answered with the notification the
+ * protocol core chose (`bad_msg_notification`, `bad_server_salt`, `rpc_error`) or closes the
+ * connection with its code (4002 after 10 pre-authentication failures), is counted by code and
+ * audit-logged as metadata. Each frame is handled inside one try/catch: nothing a peer sends can
+ * crash the relay; an unexpected error becomes `rpc_error INTERNAL`, logged without content.
+ *
+ * After `auth.signIn` the connection subscribes to its user's updates on the broker and pushes
+ * them in `updates` frames (coalesced per event-loop turn, `msg_id ≡ 3 mod 4`); secret envelopes
+ * only when addressed to this device. The client's `msgs_ack` of a push turns its cloud messages
+ * ✔✔ and deletes its envelopes, through the group committer.
+ * @module
+ */
+import { CLOSE_CODES, MtChatError } from '../../sdk/errors.js'
+import { RelayHandshake } from '../../sdk/protocol/handshake.js'
+import type { RpcMethod } from '../../sdk/protocol/schemas/rpc.js'
+import type { ClientBody, RelayBody } from '../../sdk/protocol/schemas/registry.js'
+import { Session, type Rejected } from '../../sdk/protocol/session.js'
+import type { Delivery } from '../services/update-bus.js'
+import type { EphemeralUpdate, Update } from '../services/update-types.js'
+import type { AuthContext } from '../auth/authenticate.js'
+import type { GatewayContext } from './context.js'
+import { deliverables, maxPts, splitUpdates, type AckRef } from './pushes.js'
+import { AbuseCounter, TokenBucket } from './rate-limit.js'
+import { dispatch } from './rpc/index.js'
+import type { Transport } from './transport.js'
+
+/** Where a connection is. */
+export type ConnectionState = 'handshake' | 'open' | 'closed'
+
+/** The signed-in identity of a connection. */
+export interface BoundUser {
+  id: number
+  deviceId: string
+}
+
+/** Rejections audit-logged one by one per connection; the rest are summed up at close. */
+const AUDIT_REJECTIONS = 3
+/** Bytes kept free in a frame for the `updates` envelope around the updates. */
+const FRAME_OVERHEAD = 2048
+/** The most ids one `delivered`/`ackSecret` operation carries (the store's limit). */
+const MAX_ACK_IDS = 1024
+
+let counter = 0
+
+/** One client connection; see the module comment. */
+export class Connection {
+  /** Identifies this connection as the origin of its own updates (skipped when pushed back). */
+  readonly tag: string
+  readonly openedAt: number
+  private state: ConnectionState = 'handshake'
+  private readonly hs: RelayHandshake
+  private session: Session<'relay'> | undefined
+  private bound: BoundUser | undefined
+  /** The relay session of the token, for revocation. */
+  sessionId: number | undefined
+  /**
+   * When the relay session behind the sign-in expires (unix ms): the connection closes then (4003).
+   * A host JWT is a one-time proof at sign-in (hosts issue short-lived ones), so it sets none.
+   */
+  private expiresAt = Infinity
+  private unsubscribe: (() => void) | undefined
+  private pts = 0
+  private outbox: Update[] = []
+  private flushQueued = false
+  private readonly unacked = new Map<bigint, AckRef>()
+  private lastActivity: number
+  private readonly requests: TokenBucket
+  private readonly frames: TokenBucket
+  private readonly abuse: AbuseCounter
+  private signInFailures = 0
+  private signingIn = false
+  private readonly watched = new Set<number>()
+  private readonly rejections = new Map<string, number>()
+  private rejectionCount = 0
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    readonly transport: Transport,
+  ) {
+    const now = ctx.clock.now()
+    this.tag = `${ctx.nodeTag}:${++counter}`
+    this.openedAt = now
+    this.lastActivity = now
+    this.hs = new RelayHandshake({ provider: ctx.provider, now: () => ctx.clock.now(), sign: ctx.sign })
+    this.requests = new TokenBucket(ctx.options.requestRate, now)
+    this.frames = new TokenBucket(ctx.options.frameRate, now)
+    this.abuse = new AbuseCounter(ctx.options.abuseMax, ctx.options.abuseWindowMs)
+    ctx.hub.add(this)
+    ctx.metrics.connections.inc({ transport: transport.kind })
+    ctx.metrics.connectionsTotal.inc({ transport: transport.kind })
+  }
+
+  /** The signed-in user and device, if any. */
+  get user(): BoundUser | undefined {
+    return this.bound
+  }
+
+  /** Where the connection is. */
+  get currentState(): ConnectionState {
+    return this.state
+  }
+
+  /** The pts this connection last told the client (signIn, getDifference, pushes). */
+  get knownPts(): number {
+    return this.pts
+  }
+
+  /** Raises {@link knownPts}. */
+  notePts(pts: number): void {
+    if (pts > this.pts) this.pts = pts
+  }
+
+  /** The 8-byte auth_key_id once the handshake is done (long-polling keys sessions by it). */
+  get authKeyId(): Uint8Array | undefined {
+    return this.session?.authKeyId
+  }
+
+  /** Counts as activity for the idle timeout (a long-poll request without frames). */
+  touch(now: number): void {
+    this.lastActivity = now
+  }
+
+  /** Handles one incoming frame. Never throws. */
+  receive(frame: Uint8Array): void {
+    if (this.state === 'closed' || this.ctx.hub.draining) return
+    const { metrics, clock } = this.ctx
+    const now = clock.now()
+    this.lastActivity = now
+    metrics.framesIn.inc({ transport: this.transport.kind })
+    metrics.bytesIn.inc({ transport: this.transport.kind }, frame.length)
+    let msgId: bigint | undefined
+    try {
+      if (this.state === 'handshake') return this.handshake(frame)
+      const r = this.session!.unpack(frame)
+      if (!r.ok) return this.rejected(r)
+      msgId = r.msgId
+      if (!this.frames.take(now) && this.abused(now)) return
+      this.accepted(r.msgId, r.body)
+      this.announceSalts()
+    } catch (err) {
+      this.ctx.log.error({ err: errorFacts(err), conn: this.tag }, 'gateway: frame handler failed')
+      if (msgId !== undefined) this.answerError(msgId, new MtChatError('INTERNAL'))
+    }
+  }
+
+  private handshake(frame: Uint8Array): void {
+    const stop = this.ctx.metrics.handshakeDuration.startTimer()
+    const r = this.hs.answer(frame)
+    stop()
+    if (!r.ok) {
+      this.count(r.error.code, true)
+      return this.close(r.close, r.error.code)
+    }
+    if (!this.transport.send(r.frame)) return this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer')
+    this.session = new Session({
+      role: 'relay',
+      provider: this.ctx.provider,
+      now: () => this.ctx.clock.now(),
+      ...r.keys,
+      maxFrameSize: this.ctx.options.maxFrame,
+      saltPeriodMs: this.ctx.options.saltPeriodMs,
+    })
+    this.state = 'open'
+  }
+
+  private rejected(r: Rejected): void {
+    this.count(r.error.code, r.preAuth)
+    if (r.notify) this.send(r.notify)
+    if (r.close) this.close(r.close, r.error.code)
+  }
+
+  /** Counts a refused frame by code; audits the first few of a connection, sums up the rest at close. */
+  private count(code: string, preAuth: boolean): void {
+    this.ctx.metrics.rejected.inc({ code })
+    this.rejections.set(code, (this.rejections.get(code) ?? 0) + 1)
+    if (++this.rejectionCount <= AUDIT_REJECTIONS)
+      this.ctx.services.audit.record('frame.rejected', { userId: this.bound?.id, ip: this.transport.remote, meta: { code, pre_auth: preAuth, transport: this.transport.kind } })
+  }
+
+  /** A rate-limit refusal; true (and closed 4008) when the connection keeps going over. */
+  private abused(now: number): boolean {
+    if (!this.abuse.hit(now)) return false
+    this.ctx.metrics.rejected.inc({ code: 'RATE_LIMITED' })
+    this.close(CLOSE_CODES.RATE_LIMITED, 'rate limited')
+    return true
+  }
+
+  private accepted(msgId: bigint, body: ClientBody): void {
+    switch (body._) {
+      case 'msgs_ack':
+        return this.acked(body.msg_ids)
+      case 'ping':
+        this.send({ _: 'pong', msg_id: msgId, ping_id: body.ping_id })
+        return
+      case 'bad_msg_notification':
+        // The client refused one of our frames: a bug on one side; nothing to re-send.
+        this.ctx.log.warn({ conn: this.tag, code: body.error_code }, 'gateway: client refused a relay frame')
+        return
+      default:
+        return this.request(msgId, body)
+    }
+  }
+
+  private request(msgId: bigint, body: Extract<ClientBody, { _: RpcMethod }>): void {
+    const now = this.ctx.clock.now()
+    if (!this.requests.take(now)) {
+      if (this.abused(now)) return
+      const error = new MtChatError('RATE_LIMITED', 'too many requests on this connection', { details: { retryAfter: this.requests.retryAfter(now) } })
+      return this.answerError(msgId, error, body._)
+    }
+    if (body._ === 'auth.signIn') {
+      if (this.bound || this.signingIn) return this.answerError(msgId, new MtChatError('INVALID_STATE', 'this connection is already signed in'), body._)
+      this.signingIn = true
+    } else if (!this.bound) return this.answerError(msgId, new MtChatError('NOT_SIGNED_IN', `${body._} needs auth.signIn first`), body._)
+    const stop = this.ctx.metrics.rpcDuration.startTimer({ method: body._ })
+    dispatch(this.ctx, this, body).then(
+      (result) => {
+        stop()
+        this.ctx.metrics.rpc.inc({ method: body._, result: 'ok' })
+        const sent = this.send({ _: 'rpc_result', req_msg_id: msgId, result })
+        if (sent !== undefined && body._ === 'updates.getDifference') this.track(sent, deliverables(this.bound!.id, (result as { updates: Update[] }).updates))
+      },
+      (err: unknown) => {
+        stop()
+        if (body._ === 'auth.signIn') this.signInFailed(err)
+        this.answerError(msgId, err, body._)
+      },
+    )
+  }
+
+  private signInFailed(err: unknown): void {
+    this.signingIn = false
+    if (MtChatError.is(err, 'UNAUTHORIZED') && ++this.signInFailures >= this.ctx.options.maxSignInFailures)
+      setImmediate(() => this.close(CLOSE_CODES.AUTH_FAILED, 'sign-in failed'))
+  }
+
+  /** Sends `rpc_error` for a request: the error's code when it may be shown, else INTERNAL. */
+  private answerError(msgId: bigint, err: unknown, method?: string): void {
+    let error = MtChatError.is(err) && err.expose ? err : undefined
+    if (!error) {
+      if (!MtChatError.is(err) || err.code === 'INTERNAL') this.ctx.log.error({ err: errorFacts(err), conn: this.tag, method }, 'gateway: request failed')
+      error = new MtChatError(MtChatError.is(err) && err.code === 'UNAVAILABLE' ? 'UNAVAILABLE' : 'INTERNAL')
+    }
+    if (method) this.ctx.metrics.rpc.inc({ method, result: error.code })
+    const retry = error.details.retryAfter
+    this.send({
+      _: 'rpc_error',
+      req_msg_id: msgId,
+      error: { code: error.code, message: error.message.slice(0, 1024), ...(typeof retry === 'number' ? { retry_after: Math.ceil(retry) } : {}) },
+    })
+  }
+
+  /** Binds the signed-in user: pushes start, presence says online. Called by `auth.signIn`. */
+  bind(who: AuthContext, deviceId: string, pts: number): void {
+    if (this.state === 'closed') return
+    this.signingIn = false
+    this.bound = { id: who.user.id, deviceId }
+    this.sessionId = who.sessionId
+    if (who.sessionId !== undefined) this.expiresAt = who.expiresAt
+    this.notePts(pts)
+    this.ctx.hub.bind(this, who.user.id)
+    this.unsubscribe = this.ctx.services.bus.subscribe(who.user.id, (d) => this.deliver(d))
+    this.ctx.services.presence.connected(who.user.id)
+  }
+
+  /** Watches the presence of `userIds`; false when over the per-connection limit. */
+  watch(userIds: readonly number[]): boolean {
+    return this.ctx.hub.watch(this, userIds, this.watched)
+  }
+
+  private deliver(d: Delivery): void {
+    if (this.state === 'closed') return
+    if (d.deviceId !== undefined && d.deviceId !== this.bound?.deviceId) return
+    if (d.origin !== undefined && d.origin === this.tag) return
+    this.outbox.push(d.update)
+    this.queueFlush()
+  }
+
+  /** Pushes an ephemeral update (presence, typing) with the next flush. */
+  pushEphemeral(update: EphemeralUpdate): void {
+    if (this.state !== 'open' || !this.bound) return
+    this.outbox.push(update)
+    this.queueFlush()
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return
+    this.flushQueued = true
+    // The bus hands over a whole commit synchronously: one microtask later it is all here.
+    queueMicrotask(() => this.flush())
+  }
+
+  private flush(): void {
+    this.flushQueued = false
+    const pending = this.outbox
+    this.outbox = []
+    if (this.state !== 'open' || pending.length === 0) return
+    try {
+      const now = this.ctx.clock.now()
+      for (const updates of splitUpdates(pending, this.ctx.options.maxFrame - FRAME_OVERHEAD)) {
+        this.notePts(maxPts(updates, this.pts))
+        const msgId = this.send({ _: 'updates', updates, pts: this.pts } as unknown as RelayBody)
+        if (msgId === undefined) return
+        this.ctx.metrics.pushes.inc(undefined, updates.length)
+        for (const u of updates) if (u._ === 'update.message' && u.message.to === this.bound!.id) this.ctx.metrics.deliveryLatency.observe(undefined, Math.max(0, now - u.message.date) / 1000)
+        this.track(msgId, deliverables(this.bound!.id, updates))
+      }
+    } catch (err) {
+      this.ctx.log.error({ err: errorFacts(err), conn: this.tag }, 'gateway: push failed')
+    }
+  }
+
+  /** Remembers what the ack of frame `msgId` will deliver; too many unacked frames is a slow consumer. */
+  private track(msgId: bigint, ref: AckRef | undefined): void {
+    if (!ref) return
+    this.unacked.set(msgId, ref)
+    if (this.unacked.size > this.ctx.options.maxUnacked) this.close(CLOSE_CODES.SLOW_CONSUMER, 'too many unacknowledged updates')
+  }
+
+  private acked(ids: readonly bigint[]): void {
+    const user = this.bound
+    if (!user) return
+    const messages: number[] = []
+    const envelopes: number[] = []
+    for (const id of ids) {
+      const ref = this.unacked.get(id)
+      if (!ref) continue
+      this.unacked.delete(id)
+      messages.push(...ref.messages)
+      envelopes.push(...ref.envelopes)
+    }
+    const failed = (err: unknown) => this.ctx.log.warn({ err: errorFacts(err), conn: this.tag }, 'gateway: recording an ack failed')
+    for (let i = 0; i < messages.length; i += MAX_ACK_IDS)
+      this.ctx.services.writer.submit({ kind: 'delivered', userId: user.id, messageIds: messages.slice(i, i + MAX_ACK_IDS) }).catch(failed)
+    for (let i = 0; i < envelopes.length; i += MAX_ACK_IDS)
+      this.ctx.services.writer.submit({ kind: 'ackSecret', userId: user.id, deviceId: user.deviceId, envelopeIds: envelopes.slice(i, i + MAX_ACK_IDS) }).catch(failed)
+  }
+
+  private announceSalts(): void {
+    const salts = this.session?.takeSaltAnnouncement()
+    if (salts) this.send(salts)
+  }
+
+  /**
+   * Packs and queues a body; its msg_id, or `undefined` when nothing was sent (closed, or the
+   * queue is full — then the connection is closed with 4010).
+   */
+  send(body: RelayBody): bigint | undefined {
+    if (this.state !== 'open' || !this.session) return undefined
+    const packed = this.session.pack(body)
+    if (!this.transport.send(packed.frame)) {
+      this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer')
+      return undefined
+    }
+    this.ctx.metrics.framesOut.inc({ transport: this.transport.kind })
+    this.ctx.metrics.bytesOut.inc({ transport: this.transport.kind }, packed.frame.length)
+    return packed.msgId
+  }
+
+  /** Timers: handshake and idle timeouts (4004), salt rotation (§2.6). Called by the hub's sweep. */
+  tick(now: number): void {
+    if (this.state === 'closed') return
+    if (this.state === 'handshake' && now - this.openedAt > this.ctx.options.handshakeTimeoutMs) return this.close(CLOSE_CODES.IDLE_TIMEOUT, 'handshake timeout')
+    if (now - this.lastActivity > this.ctx.options.idleTimeoutMs) return this.close(CLOSE_CODES.IDLE_TIMEOUT, 'idle timeout')
+    if (now >= this.expiresAt) return this.close(CLOSE_CODES.AUTH_FAILED, 'credentials expired')
+    try {
+      this.announceSalts()
+    } catch (err) {
+      this.ctx.log.error({ err: errorFacts(err), conn: this.tag }, 'gateway: salt announcement failed')
+    }
+  }
+
+  /** Closes with a WebSocket close code (§Errors). Idempotent. */
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return
+    this.transport.close(code, reason)
+    this.closed(code)
+  }
+
+  /** The transport went away (peer closed, network error): forget everything. Idempotent. */
+  closed(code: number): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    const { ctx } = this
+    ctx.metrics.connections.dec({ transport: this.transport.kind })
+    ctx.metrics.closes.inc({ code })
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
+    ctx.hub.remove(this, this.bound?.id, this.watched)
+    this.session?.close()
+    this.outbox = []
+    this.unacked.clear()
+    if (this.bound) ctx.services.presence.disconnected(this.bound.id).catch((err: unknown) => ctx.log.warn({ err: errorFacts(err) }, 'gateway: presence update failed'))
+    if (this.rejectionCount > AUDIT_REJECTIONS)
+      ctx.services.audit.record('ws.closed', { userId: this.bound?.id, ip: this.transport.remote, meta: { code, transport: this.transport.kind, rejected: this.rejectionCount, ...Object.fromEntries(this.rejections) } })
+  }
+}
+
+/** An error's class, code and message for the log: never request content. */
+export function errorFacts(err: unknown): Record<string, unknown> {
+  if (MtChatError.is(err)) return { type: 'MtChatError', code: err.code, op: err.op, message: err.message }
+  if (err instanceof Error) return { type: err.name, message: err.message, stack: err.stack }
+  return { type: typeof err }
+}
