@@ -225,7 +225,9 @@ export class Session<R extends Role = Role> {
 
   /**
    * Encrypts `body` into a frame with the next msg_id and seq_no. A re-send of the same request
-   * is a new `pack` (new msg_id); a repeat of the same frame is {@link resend}.
+   * is a new `pack` (new msg_id); a repeat of the same frame is {@link resend}. Send frames in the
+   * order they were packed, and send every one: the peer accepts msg_ids only in increasing order
+   * and expects every seq_no position to be filled.
    * @param kind Content (odd seq_no) or service (even); by default from the body type.
    * @throws MtChatError INVALID_STATE when closed (or, on the relay, before the first client frame);
    *   PAYLOAD_TOO_LARGE when the frame would exceed the maximum frame size.

@@ -340,3 +340,35 @@ describe('tampering with an encrypted frame (property)', () => {
     })
   }
 })
+
+describe('garbage (fuzz)', () => {
+  it('unpack never throws: arbitrary bytes, or bytes behind the right auth_key_id, are pre-auth rejections', () => {
+    const { relay, keys } = setup({ relay: { maxPreAuthFailures: Infinity } })
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (junk, keyed) => {
+        const frame = keyed ? Uint8Array.from([...keys.authKeyId, ...junk]) : junk
+        const r = relay.unpack(frame)
+        expect(r.ok).toBe(false)
+        expect(r.ok || [r.preAuth, r.notify]).toEqual([true, undefined])
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('an authenticated frame with any body never throws: accepted, or refused with a schema code', () => {
+    const { fromClient, relay, clock } = setup()
+    let n = 0 // content positions the relay has counted
+    let t = 0
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.jsonValue().map((j) => encodeBody({ _: 'messages.send', peer: 1, random_id: '0011223344556677', j }))),
+        (body) => {
+          const r = relay.unpack(fromClient({ body, padding: new Uint8Array(paddingLength(body.length)), msgId: msgIdAt(clock.t + ++t) & ~3n, seqNo: 2 * n + 1 }))
+          if (r.ok || r.error.code.startsWith('SCHEMA_')) n++
+          else expect(r.error.code).toBe('SEQ_NO_EXPECTED_EVEN') // random bytes that happen to name a service type
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+})
