@@ -4,7 +4,7 @@
 import typescript from '@rollup/plugin-typescript'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
-import { readFileSync, existsSync } from 'node:fs'
+import { readFileSync, existsSync, rmSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
@@ -29,6 +29,10 @@ const onwarn = (warning, warn) => {
   warn(warning)
 }
 
+// Chunk names carry content hashes: clear the JS output so stale chunks never linger next to new
+// ones (dist/types is written afterwards by tsc -p tsconfig.build.json).
+for (const dir of ['dist/sdk', 'dist/browser', 'dist/server', 'dist/widget']) rmSync(dir, { recursive: true, force: true })
+
 const configs = []
 
 if (existsSync('sdk/index.ts')) {
@@ -47,7 +51,15 @@ if (existsSync('sdk/index.node.ts'))
 if (existsSync('server/index.ts'))
   configs.push({
     input: { index: 'server/index.ts', cli: 'server/cli.ts', browser: 'server/browser.ts' },
-    output: { dir: 'dist/server', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+    output: {
+      dir: 'dist/server',
+      format: 'es',
+      sourcemap: true,
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      // bin/mt-chat-server must be directly executable.
+      banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+    },
     external: isExternal,
     plugins: [ts()],
     onwarn,
