@@ -119,7 +119,7 @@ export class SecretChatSession {
   #init: SecretInit | undefined
   #peerGeneration: number
   #ackPending: boolean
-  #requested: { start: number; end: number } | undefined
+  #requested: { start: number; end: number; raw: number } | undefined
 
   private constructor(s: SessionSnapshot, opts: SecretSessionOptions) {
     this.#p = opts.provider
@@ -423,6 +423,14 @@ export class SecretChatSession {
       return out
     }
     this.#pruneSent()
+    // A resend request is answered whenever it arrives, even ahead of a gap or as a repeat: the
+    // answer is idempotent (exact bytes), and waiting for order could deadlock two sides that
+    // both have gaps. In sequence order it is then only counted.
+    const msg = payload.message
+    if (msg._ === 'service' && msg.action._ === 'resend') {
+      this.#answerResend(msg.action.start, msg.action.end, out)
+      if (this.#state === 'aborted') return out
+    }
     const item: Buffered = { randomId: envelope.randomId, data: envelope.data, payload, generation }
     switch (this.#seq.position(raw)) {
       case 'duplicate':
@@ -532,12 +540,13 @@ export class SecretChatSession {
 
   #sendSeq(message: DecryptedMessage): SecretEnvelope {
     const keys = this.#keys!
-    const randomId = toHex(this.#p.randomBytes(8))
+    const random = this.#p.randomBytes(8 + RANDOM_BYTES)
+    const randomId = toHex(random.subarray(0, 8))
     const { out_seq_no, in_seq_no, raw } = this.#seq.next()
     const payload: SecretPayload = {
       layer: this.layer,
       random_id: randomId,
-      random_bytes: this.#p.randomBytes(RANDOM_BYTES),
+      random_bytes: random.subarray(8),
       in_seq_no,
       out_seq_no,
       message,
@@ -598,8 +607,7 @@ export class SecretChatSession {
         this.#peerLayer = a.layer
         out.push({ type: 'layer', layer: this.layer })
         return
-      case 'resend':
-        this.#answerResend(a.start, a.end, out)
+      case 'resend': // answered on arrival
         return
       case 'requestKey':
         this.#applyRekey(this.#rekey.onRequest(a, keys.current.key), out)
@@ -631,22 +639,38 @@ export class SecretChatSession {
       const e = this.#sent.get(raw)
       // §4.4: the exact bytes of the first time, never a new encryption at the same position.
       if (e) out.push({ type: 'send', purpose: 'resend', envelope: { ...e } })
-      else missing.push(raw)
+      // Below peerAcked the request is stale (the peer has it by now); above, the copy was evicted
+      // by the store bound and the peer can never get past the gap: say so instead of stalling.
+      else if (raw >= this.#seq.peerAcked) missing.push(raw)
     }
     if (missing.length)
-      out.push(dropped(new MtChatError('SECRET_RESEND_UNAVAILABLE', undefined, { op: 'secret.resend', details: { missing } })))
+      this.#abort(new MtChatError('SECRET_RESEND_UNAVAILABLE', undefined, { op: 'secret.resend', details: { missing } }), out)
   }
 
-  #requestMissing(out: SecretOutcome[], force: boolean): void {
+  /**
+   * Asks for the missing range. A range already asked for is not asked again on every arrival;
+   * with `retransmit` (maintain) the same request goes out again as its exact bytes while the peer
+   * has not acknowledged it, so repeating a request costs no seq position and no store space.
+   */
+  #requestMissing(out: SecretOutcome[], retransmit: boolean): void {
     const m = this.#seq.missing()
     if (!m) {
       this.#requested = undefined
       return
     }
-    // Answers to an earlier request are on their way; ask again only for more, or when maintain() says so.
-    if (!force && this.#requested && m.start >= this.#requested.start && m.end <= this.#requested.end) return
-    this.#requested = m
+    const prev = this.#requested
+    if (prev && m.start >= prev.start && m.end <= prev.end) {
+      if (!retransmit) return
+      const env = this.#sent.get(prev.raw)
+      if (env) {
+        out.push({ type: 'send', purpose: 'resendRequest', envelope: { ...env } })
+        return
+      }
+      // The peer has the request (it acknowledged it) but its answers were lost: ask anew.
+    }
+    const raw = this.#seq.out
     this.#sendAction({ _: 'resend', start: m.start, end: m.end }, 'resendRequest', out)
+    this.#requested = { ...m, raw }
   }
 
   #gapError(raw: number, reason: string): MtChatError<'SECRET_GAP'> {

@@ -54,12 +54,14 @@ export function sealEnvelope(
     throw new MtChatError('INVALID_ARGUMENT', `secret payload is ${payload.length} bytes, at most ${MAX_PAYLOAD_LENGTH}`, {
       op: 'secret.seal',
     })
-  const random = p.randomBytes(1)[0]
-  const pad = MIN_PADDING + ((16 - ((4 + payload.length + MIN_PADDING) % 16)) % 16) + 16 * (random % (MAX_EXTRA_BLOCKS + 1))
+  // One call for all the randomness: byte 0 picks the extra blocks, the rest is the padding.
+  const random = p.randomBytes(1 + MIN_PADDING + 15 + 16 * MAX_EXTRA_BLOCKS)
+  const pad = MIN_PADDING + ((16 - ((4 + payload.length + MIN_PADDING) % 16)) % 16) + 16 * (random[0] % (MAX_EXTRA_BLOCKS + 1))
   const plaintext = new Uint8Array(4 + payload.length + pad)
   writeU32LE(plaintext, 0, payload.length)
   plaintext.set(payload, 4)
-  plaintext.set(p.randomBytes(pad), 4 + payload.length)
+  plaintext.set(random.subarray(1, 1 + pad), 4 + payload.length)
+  random.fill(0)
   const mk = msgKey(p, key, plaintext, x)
   const { aesKey, aesIv } = kdf(p, key, mk, x)
   try {

@@ -49,7 +49,8 @@ export interface SessionSnapshot {
   sent: [number, StoredEnvelope][]
   buffer: BufferedEnvelope[]
   ackPending: boolean
-  requested?: { start: number; end: number }
+  /** Our last resend request: the range and the raw number of the request message. */
+  requested?: { start: number; end: number; raw: number }
 }
 
 const keyEntry = {
@@ -95,7 +96,7 @@ const SessionJsonSchema = v.strictObject({
   sent: v.array(v.strictObject({ raw: uint, random_id: hex16, data: bytes(), init: v.optional(SecretInitSchema) })),
   buffer: v.array(v.strictObject({ raw: uint, random_id: hex16, data: bytes() })),
   ack_pending: v.boolean(),
-  requested: v.nullable(v.strictObject({ start: uint, end: uint })),
+  requested: v.nullable(v.strictObject({ start: uint, end: uint, raw: uint })),
 })
 
 /** The JSON form of a secret chat as `toJSON()` returns it (byte strings as base64). */

@@ -85,6 +85,17 @@ export class Pair {
     return this.b
   }
 
+  /** Saves `side` through JSON, as storage would, and continues with the restored session. */
+  reload(side: Side): void {
+    const restored = SecretChatSession.fromJSON(JSON.parse(JSON.stringify(this.session(side).toJSON())), {
+      provider: p,
+      now: this.clock.now,
+      ...this.opts,
+    })
+    if (side === 'a') this.a = restored
+    else this.b = restored
+  }
+
   /** Queues every `send` outcome for the other side and logs everything. */
   route(from: Side, outcomes: SecretOutcome[]): SecretOutcome[] {
     for (const o of outcomes) {
