@@ -36,6 +36,18 @@ describe('body registry', () => {
     expect(Object.keys(RESULTS).sort()).toEqual([...RPC_METHOD_NAMES].sort())
   })
 
+  it('encodeBody writes bytes as base64 and u64 as decimal strings, and leaves its input untouched', () => {
+    const body = { _: 'bad_server_salt', bad_msg_id: 18446744073709551615n, bad_msg_seqno: 3, error_code: 48, new_server_salt: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) }
+    const copy = structuredClone(body)
+    expect(new TextDecoder().decode(encodeBody(body))).toBe(
+      '{"_":"bad_server_salt","bad_msg_id":"18446744073709551615","bad_msg_seqno":3,"error_code":48,"new_server_salt":"AQIDBAUGBwg="}',
+    )
+    expect(body).toEqual(copy)
+    const nested = { _: 'server_salts', salts: [{ salt: new Uint8Array(8), valid_since: 1, valid_until: 2 }] }
+    encodeBody(nested)
+    expect(nested.salts[0].salt).toBeInstanceOf(Uint8Array)
+  })
+
   it('round-trips every example through encodeBody and decodeBody', () => {
     for (const body of Object.values(BODIES)) expect(decodeBody(encodeBody(body))).toEqual(body)
   })
