@@ -60,7 +60,7 @@ export async function advanceRead(db: Db, user: number, peer: number, maxId: num
   const n = await db('chats')
     .where({ user_id: user, peer_id: peer })
     .where('read_max', '<', maxId)
-    .update({ read_max: maxId, delivered_max: db.raw('CASE WHEN delivered_max < ? THEN ? ELSE delivered_max END', [maxId, maxId]) })
+    .update({ read_max: maxId, delivered_max: db.raw('CASE WHEN delivered_max < CAST(? AS BIGINT) THEN CAST(? AS BIGINT) ELSE delivered_max END', [maxId, maxId]) })
   return n === 1
 }
 

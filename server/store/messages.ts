@@ -136,7 +136,7 @@ export async function startTtl(db: Db, sender: number, recipient: number, after:
     .where('id', '<=', upTo)
     .whereNotNull('ttl')
     .whereNull('expires_at')
-    .update({ expires_at: db.raw('? + ttl * 1000', [now]) })
+    .update({ expires_at: db.raw('CAST(? AS BIGINT) + CAST(ttl AS BIGINT) * 1000', [now]) })
 }
 
 /** Messages whose TTL ran out. */

@@ -218,7 +218,7 @@ export async function startRelay(o: StartOptions = {}): Promise<TestRelay> {
     port: 0,
     host: '127.0.0.1',
     nodeEnv: 'test',
-    logLevel: 'silent',
+    logLevel: (process.env.MT_TEST_LOG as 'silent' | undefined) ?? 'silent',
     scryptCost: 10,
     rateAuth: 100_000,
     rateKeys: 100_000,
