@@ -7,7 +7,7 @@
  * @module
  */
 import type { Middleware } from 'koa'
-import { ERROR_CODES, MtChatError, type ErrorCode } from '../../sdk/errors.js'
+import { ERROR_CODES, HTTP_STATUS, MtChatError, type ErrorCode } from '../../sdk/errors.js'
 import type { Logger } from '../logger.js'
 
 const BY_STATUS: Record<number, ErrorCode> = {
@@ -44,7 +44,9 @@ export function errorHandler(log: Logger): Middleware {
     } catch (err) {
       const e = toMtChatError(err)
       const status = e.status
-      const body: { code: ErrorCode; message: string; retry_after?: number } = { code: e.code, message: e.expose ? e.message : ERROR_CODES[e.code] }
+      // Internal-only codes (e.g. STORAGE_FAILED from the at-rest cipher) leave the relay as INTERNAL.
+      const code: ErrorCode = status >= 500 && HTTP_STATUS[e.code] === undefined ? 'INTERNAL' : e.code
+      const body: { code: ErrorCode; message: string; retry_after?: number } = { code, message: e.expose ? e.message : ERROR_CODES[code] }
       const retryAfter = e.details.retryAfter
       if (typeof retryAfter === 'number') {
         ctx.set('Retry-After', String(retryAfter))
