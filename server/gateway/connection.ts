@@ -209,13 +209,13 @@ export class Connection {
     const now = this.ctx.clock.now()
     if (!this.requests.take(now)) {
       if (this.abused(now)) return
-      const error = new MtChatError('RATE_LIMITED', 'too many requests on this connection', { details: { retryAfter: this.requests.retryAfter(now) } })
+      const error = new MtChatError('RATE_LIMITED', 'too many requests on this connection', { details: { retryAfter: this.requests.retryAfter(now) }, expose: true })
       return this.answerError(msgId, error, body._)
     }
     if (body._ === 'auth.signIn') {
-      if (this.bound || this.signingIn) return this.answerError(msgId, new MtChatError('INVALID_STATE', 'this connection is already signed in'), body._)
+      if (this.bound || this.signingIn) return this.answerError(msgId, new MtChatError('INVALID_STATE', 'this connection is already signed in', { expose: true }), body._)
       this.signingIn = true
-    } else if (!this.bound) return this.answerError(msgId, new MtChatError('NOT_SIGNED_IN', `${body._} needs auth.signIn first`), body._)
+    } else if (!this.bound) return this.answerError(msgId, new MtChatError('NOT_SIGNED_IN', `${body._} needs auth.signIn first`, { expose: true }), body._)
     const stop = this.ctx.metrics.rpcDuration.startTimer({ method: body._ })
     dispatch(this.ctx, this, body).then(
       (result) => {

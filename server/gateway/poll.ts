@@ -189,7 +189,8 @@ export class PollSessions {
   handle(body: Uint8Array, remote: string, keyHint: string | undefined, signal?: AbortSignal): Promise<PollAnswer> {
     const { ctx } = this
     if (this.closing) return Promise.resolve(jsonError(503, 'UNAVAILABLE', 'the relay is shutting down', CLOSE_CODES.GOING_AWAY))
-    const frames = decodeFrames(body, ctx.options.maxFrame)
+    // A plain view (see ws-server.ts `toBytes`): frames are subarrays of it.
+    const frames = decodeFrames(new Uint8Array(body.buffer, body.byteOffset, body.byteLength), ctx.options.maxFrame)
     if (!frames) return Promise.resolve(jsonError(400, 'BAD_REQUEST', 'the body must be u32 length ‖ frame, repeated'))
     const now = ctx.clock.now()
 

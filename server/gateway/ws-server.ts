@@ -26,10 +26,14 @@ function reject(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
 }
 
+/**
+ * A plain Uint8Array view of a message. Not a Buffer: `Buffer#slice` is a view, not a copy, so
+ * code that copies with `.slice()` (e.g. to realign ws's arbitrarily offset buffers for
+ * Uint32Array access) would silently keep the misaligned view.
+ */
 function toBytes(data: RawData): Uint8Array {
-  if (Buffer.isBuffer(data)) return data
-  if (Array.isArray(data)) return Buffer.concat(data)
-  return new Uint8Array(data)
+  const b = Array.isArray(data) ? Buffer.concat(data) : data
+  return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
 }
 
 /** The WebSocket side of the gateway, attached to an HTTP server's `upgrade` event. */

@@ -12,6 +12,7 @@ import { nobleProvider } from '../../sdk/crypto/noble.js'
 import type { CryptoProvider } from '../../sdk/crypto/provider.js'
 import { MtChatError, type ErrorCode } from '../../sdk/errors.js'
 import { ClientHandshake } from '../../sdk/protocol/handshake.js'
+import type { HandshakeKeys } from '../../sdk/protocol/handshake-codec.js'
 import { Session, type Rejected } from '../../sdk/protocol/session.js'
 import type { RelayBody } from '../../sdk/protocol/schemas/registry.js'
 import { parseResult, type RpcMethod, type RpcParams, type RpcResultOf } from '../../sdk/protocol/schemas/rpc.js'
@@ -22,6 +23,8 @@ import { readU32LE, writeU32LE } from '../../sdk/util/bytes.js'
 interface Wire {
   send(frame: Uint8Array): void
   close(code?: number): void
+  /** Stops (true) or resumes (false) reading from the network: a consumer that does not read. */
+  pause?(paused: boolean): void
 }
 
 /** How the client was closed. */
@@ -79,6 +82,8 @@ export class TestClient {
     readonly session: Session<'client'>,
     closed: Promise<CloseInfo>,
     private readonly autoAck: boolean,
+    /** A copy of the handshake's keys, for tests that craft frames by hand (bad salt, session, seq_no). */
+    readonly keys: HandshakeKeys,
   ) {
     this.closed = closed.then((info) => (this.closeInfo = info))
     void this.closed.then((info) => {
@@ -105,8 +110,9 @@ export class TestClient {
       wire.close(r.close)
       throw r.error
     }
+    const keys = { ...r.keys, authKey: r.keys.authKey.slice(), authKeyId: r.keys.authKeyId.slice(), salt: r.keys.salt.slice() }
     const session = new Session({ role: 'client', provider, now: Date.now, ...r.keys })
-    const client = new TestClient(wire, session, closed, options.autoAck ?? true)
+    const client = new TestClient(wire, session, closed, options.autoAck ?? true, keys)
     onFrame((frame) => client.onFrame(frame))
     return client
   }
@@ -213,6 +219,12 @@ export class TestClient {
     return (body as Extract<RelayBody, { _: 'updates' }>).updates.find(match)!
   }
 
+  /** Stops reading from the socket (WebSocket only): the relay's writes back up. */
+  pause(paused = true): void {
+    if (!this.wire.pause) throw new Error('pause() needs the WebSocket transport')
+    this.wire.pause(paused)
+  }
+
   /** Closes the connection from the client side. */
   close(code = 1000): void {
     if (this.ackTimer) clearTimeout(this.ackTimer)
@@ -254,6 +266,8 @@ function openWs(baseUrl: string, hsInit: Uint8Array, timeoutMs: number): Promise
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/ws`)
     ws.binaryType = 'nodebuffer'
+    let tcp: { pause(): void; resume(): void } | undefined
+    ws.on('upgrade', (res) => (tcp = res.socket))
     let handler: ((frame: Uint8Array) => void) | undefined
     let first = true
     const timer = setTimeout(() => {
@@ -272,7 +286,11 @@ function openWs(baseUrl: string, hsInit: Uint8Array, timeoutMs: number): Promise
         first = false
         clearTimeout(timer)
         resolve({
-          wire: { send: (f) => ws.readyState === ws.OPEN && ws.send(f), close: (code) => ws.close(code) },
+          wire: {
+            send: (f) => ws.readyState === ws.OPEN && ws.send(f),
+            close: (code) => ws.close(code),
+            pause: (paused) => (paused ? tcp?.pause() : tcp?.resume()),
+          },
           firstFrame: frame,
           closed,
           onFrame: (h) => (handler = h),

@@ -17,6 +17,6 @@ export type Handler<M extends RpcMethod> = (ctx: GatewayContext, conn: Connectio
 /** The signed-in user of `conn` (the connection checks before dispatch; this is the type guard). */
 export function me(conn: Connection): BoundUser {
   const u = conn.user
-  if (!u) throw new MtChatError('NOT_SIGNED_IN', 'sign in first')
+  if (!u) throw new MtChatError('NOT_SIGNED_IN', 'sign in first', { expose: true })
   return u
 }

@@ -10,6 +10,8 @@ import { Writable } from 'node:stream'
 import type { Broker } from '../../../server/broker/types.js'
 import { gatewayPlugin, type GatewayPlugin } from '../../../server/gateway/plugin.js'
 import type { GatewayOptions } from '../../../server/gateway/options.js'
+import { nodeProvider } from '../../../sdk/crypto/node.js'
+import { DeviceKeys } from '../../../sdk/protocol/secret/identity.js'
 import { createRelay, type Relay, type RelayOptions } from '../../../server/relay.js'
 import { TestClient, type TestClientOptions } from '../../helpers/mt-client.js'
 
@@ -33,6 +35,10 @@ export interface TestRelay {
   connect(options?: TestClientOptions): Promise<TestClient>
   /** Connects and signs in. */
   signedIn(user: TestUser, options?: TestClientOptions & { deviceId?: string }): Promise<TestClient>
+  /** Publishes a device's keys over HTTP (PUT /v1/keys); returns the keys. */
+  publishKeys(user: TestUser, deviceId: string, oneTimePrekeys?: number): Promise<DeviceKeys>
+  /** GET with the user's token; the JSON body and status. */
+  get(user: TestUser, path: string): Promise<{ status: number; body: unknown }>
   metrics(): Promise<string>
   close(): Promise<void>
 }
@@ -97,6 +103,20 @@ export async function startRelay(o: StartOptions = {}): Promise<TestRelay> {
       const c = await TestClient.connect(url, relay.serverKey.publicKey, options)
       await c.call('auth.signIn', { token: user.token, device_id: options.deviceId })
       return c
+    },
+    async publishKeys(user, deviceId, oneTimePrekeys = 20) {
+      const keys = DeviceKeys.generate(nodeProvider, { oneTimePrekeys })
+      const res = await fetch(`${url}/v1/keys`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+        body: JSON.stringify(keys.publicBundle(deviceId)),
+      })
+      if (res.status !== 200) throw new Error(`PUT /v1/keys: ${res.status} ${await res.text()}`)
+      return keys
+    },
+    async get(user, path) {
+      const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${user.token}` } })
+      return { status: res.status, body: await res.json().catch(() => undefined) }
     },
     async metrics() {
       return (await fetch(`${url}/metrics`)).text()
