@@ -19,12 +19,14 @@ import * as v from 'valibot'
 import { type Direction } from '../../crypto/mtproto2.js'
 import type { CryptoProvider } from '../../crypto/provider.js'
 import { wipe } from '../../crypto/ct.js'
+import { verificationCode } from '../../crypto/fingerprint.js'
+import { verifyWithContext } from '../../crypto/keys.js'
 import { MtChatError } from '../../errors.js'
 import { assertBytes, bytesEqual, toHex } from '../../util/bytes.js'
 import { encodeBody } from '../schemas/common.js'
 import { DecryptedMessageSchema, type DecryptedMessage, SECRET_LAYER, type SecretAction, type SecretInit, type SecretPayload } from '../schemas/secret.js'
 import { checkEnvelopeShape, envelopeFingerprint, openEnvelope, sealEnvelope } from './envelope.js'
-import { type DeviceKeys, identityDhMessage, verifyPeerBundle } from './identity.js'
+import { type DeviceKeys, verifyPeerBundle } from './identity.js'
 import { KeySet } from './keyset.js'
 import type { OutgoingMessage, SecretChatState, SecretEnvelope, SecretOutcome, SecretTransitionCode, SendPurpose } from './outcomes.js'
 import { checkEphemeralDate, decodePayload, encodePayload } from './payload.js'
@@ -69,12 +71,16 @@ export interface AcceptOptions extends SecretSessionOptions {
 
 /** What {@link SecretChatSession.verify} returns (§4.7). */
 export interface SecretVerification {
+  /** 60 digits, the same on both sides; show them in groups of 5. */
+  safetyNumber: string
+  /** 8 emoji, the same on both sides. */
+  emoji: string[]
+  /** The English names of the emoji, for reading aloud and screen readers. */
+  emojiNames: string[]
   /** Our Ed25519 identity key. */
   ownIdentityKey: Uint8Array
   /** The peer's Ed25519 identity key. */
   peerIdentityKey: Uint8Array
-  /** The current chat key's fingerprint. */
-  keyFingerprint: Uint8Array
 }
 
 interface Buffered {
@@ -229,7 +235,7 @@ export class SecretChatSession {
     const init = envelope.init
     if (!init) throw new MtChatError('INVALID_ARGUMENT', 'the envelope carries no init', { op: 'secret.accept' })
     const op = { op: 'secret.accept' }
-    if (!p.ed25519Verify(init.identity_dh_sig, identityDhMessage(init.identity_dh), init.identity_key))
+    if (!verifyWithContext(p, 'identityDh', init.identity_dh_sig, init.identity_dh, init.identity_key))
       throw new MtChatError('SECRET_BAD_PREKEY_SIGNATURE', 'init: identity_dh_sig does not verify', op)
     checkEnvelopeShape(envelope.data)
     const spk = identity.signedPrekeySecret(init.signed_prekey_id)
@@ -494,14 +500,15 @@ export class SecretChatSession {
   }
 
   /**
-   * The data to verify the chat out of band (§4.7): both identity keys (from which
-   * `sdk/crypto/fingerprint.ts` computes the safety number and emoji) and the key fingerprint.
+   * The codes to compare out of band (§4.7): safety number and emoji from both identity keys
+   * (`sdk/crypto/fingerprint.ts`), plus the keys themselves. Costs 2 × 5200 SHA-512: call it when
+   * the user opens the verification view, not per message.
    */
   verify(): SecretVerification {
     return {
+      ...verificationCode(this.#p, this.#ownIdentity, this.#peerIdentity),
       ownIdentityKey: this.#ownIdentity.slice(),
       peerIdentityKey: this.#peerIdentity.slice(),
-      keyFingerprint: this.#keys?.current.fingerprint.slice() ?? new Uint8Array(8),
     }
   }
 

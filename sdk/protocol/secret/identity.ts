@@ -10,28 +10,21 @@
  */
 import * as v from 'valibot'
 import { wipe } from '../../crypto/ct.js'
+import { signWithContext, verifyWithContext } from '../../crypto/keys.js'
 import type { CryptoProvider, KeyPair } from '../../crypto/provider.js'
 import { MtChatError } from '../../errors.js'
-import { concatBytes, toBase64, utf8, writeU32LE } from '../../util/bytes.js'
+import { concatBytes, toBase64, writeU32LE } from '../../util/bytes.js'
 import { bytes, date, uint, validate } from '../schemas/common.js'
 import { PeerBundleSchema, type PeerBundle, type PublishBundleJson } from '../schemas/secret.js'
-
-const IDENTITY_DH_LABEL = utf8('mt-chat/identity-dh/v1')
-const SIGNED_PREKEY_LABEL = utf8('mt-chat/signed-prekey/v1')
 
 /** Most one-time prekeys a device holds (and `PUT /v1/keys` takes) at once. */
 export const MAX_ONE_TIME_PREKEYS = 1000
 
-/** The bytes `identity_dh_sig` signs: "mt-chat/identity-dh/v1" ‖ IKdh_pub (§4.1). */
-export function identityDhMessage(identityDh: Uint8Array): Uint8Array {
-  return concatBytes(IDENTITY_DH_LABEL, identityDh)
-}
-
-/** The bytes `signed_prekey.sig` signs: "mt-chat/signed-prekey/v1" ‖ u32(spk_id) ‖ SPK_pub (§4.1). */
-export function signedPrekeyMessage(id: number, key: Uint8Array): Uint8Array {
+/** What `signed_prekey.sig` covers after its label: u32(spk_id) ‖ SPK_pub (§4.1). */
+function signedPrekeyBody(id: number, key: Uint8Array): Uint8Array {
   const idBytes = new Uint8Array(4)
   writeU32LE(idBytes, 0, id)
-  return concatBytes(SIGNED_PREKEY_LABEL, idBytes, key)
+  return concatBytes(idBytes, key)
 }
 
 /**
@@ -55,13 +48,13 @@ export function verifyPeerBundle(p: CryptoProvider, body: unknown): PeerBundle {
     })
   }
   const b = parsed.output
-  if (!p.ed25519Verify(b.identity_dh_sig, identityDhMessage(b.identity_dh), b.identity_key))
+  if (!verifyWithContext(p, 'identityDh', b.identity_dh_sig, b.identity_dh, b.identity_key))
     throw new MtChatError('SECRET_BAD_PREKEY_SIGNATURE', 'peer bundle: identity_dh_sig does not verify', {
       op: 'secret.verifyBundle',
       details: { field: 'identity_dh_sig' },
     })
   const spk = b.signed_prekey
-  if (!p.ed25519Verify(spk.sig, signedPrekeyMessage(spk.id, spk.key), b.identity_key))
+  if (!verifyWithContext(p, 'signedPrekey', spk.sig, signedPrekeyBody(spk.id, spk.key), b.identity_key))
     throw new MtChatError('SECRET_BAD_PREKEY_SIGNATURE', 'peer bundle: signed_prekey.sig does not verify', {
       op: 'secret.verifyBundle',
       details: { field: 'signed_prekey.sig' },
@@ -135,7 +128,7 @@ export class DeviceKeys {
   static generate(p: CryptoProvider, opts: { oneTimePrekeys?: number; now?: () => number } = {}): DeviceKeys {
     const identity = p.ed25519Keygen()
     const identityDh = p.x25519Keygen()
-    const sig = p.ed25519Sign(identityDhMessage(identityDh.publicKey), identity.secretKey)
+    const sig = signWithContext(p, 'identityDh', identityDh.publicKey, identity.secretKey)
     const keys = new DeviceKeys(p, identity, identityDh, sig, [], 1)
     keys.#signedPrekeys.push(keys.#newSignedPrekey((opts.now ?? Date.now)()))
     keys.replenish(opts.oneTimePrekeys ?? 100)
@@ -252,11 +245,6 @@ export class DeviceKeys {
     return true
   }
 
-  /** Signs `message` with the Ed25519 identity key. */
-  sign(message: Uint8Array): Uint8Array {
-    return this.#p.ed25519Sign(message, this.#identity.secretKey)
-  }
-
   /** The stored form, with secrets in base64. Keep it in the device's storage only. */
   toJSON(): DeviceKeysJson {
     return {
@@ -286,7 +274,7 @@ export class DeviceKeys {
   #newSignedPrekey(createdAt: number): SignedPrekey {
     const id = this.#takeId()
     const keys = this.#p.x25519Keygen()
-    const sig = this.#p.ed25519Sign(signedPrekeyMessage(id, keys.publicKey), this.#identity.secretKey)
+    const sig = signWithContext(this.#p, 'signedPrekey', signedPrekeyBody(id, keys.publicKey), this.#identity.secretKey)
     return { id, keys, sig, createdAt }
   }
 

@@ -22,7 +22,7 @@ export type {
   ContentMessage,
   UserAction,
 } from './outcomes.js'
-export { DeviceKeys, verifyPeerBundle, identityDhMessage, signedPrekeyMessage, MAX_ONE_TIME_PREKEYS, type DeviceKeysJson } from './identity.js'
+export { DeviceKeys, verifyPeerBundle, MAX_ONE_TIME_PREKEYS, type DeviceKeysJson } from './identity.js'
 export type { SecretChatJson } from './session-state.js'
 export type { SecretRole } from './seq.js'
 export { DEFAULT_MAX_BUFFERED } from './seq.js'

@@ -3,7 +3,8 @@ import { MtChatError } from '../../../../sdk/errors.js'
 import { SecretChatSession } from '../../../../sdk/protocol/secret/chat-session.js'
 import { DeviceKeys } from '../../../../sdk/protocol/secret/identity.js'
 import type { SecretEnvelope, UserAction } from '../../../../sdk/protocol/secret/outcomes.js'
-import { toHex } from '../../../../sdk/util/bytes.js'
+import { signWithContext } from '../../../../sdk/crypto/keys.js'
+import { toBase64, toHex } from '../../../../sdk/util/bytes.js'
 import { Pair, droppedCodes, forge, p, relayBundle, transitions } from './harness.js'
 
 describe('secret chat session: starting a chat (§4.1)', () => {
@@ -97,6 +98,26 @@ describe('secret chat session: starting a chat (§4.1)', () => {
     expect(pair.bKeys.oneTimePrekeyIds).toEqual(before)
   })
 
+  it('refuses a correctly signed bundle whose prekey is a low-order point (SECRET_BAD_BUNDLE)', () => {
+    const ik = p.ed25519Keygen()
+    const idh = p.x25519Keygen().publicKey
+    const spk = new Uint8Array(32) // the all-zero point: X25519 with it is all zero
+    const body = new Uint8Array(36)
+    body.set(spk, 4)
+    body[0] = 7
+    const bundle = {
+      user_id: 9,
+      device_id: 'evil',
+      identity_key: toBase64(ik.publicKey),
+      identity_dh: toBase64(idh),
+      identity_dh_sig: toBase64(signWithContext(p, 'identityDh', idh, ik.secretKey)),
+      signed_prekey: { id: 7, key: toBase64(spk), sig: toBase64(signWithContext(p, 'signedPrekey', body, ik.secretKey)) },
+    }
+    expect(() => SecretChatSession.initiate({ provider: p, identity: DeviceKeys.generate(p), bundle })).toThrow(
+      expect.objectContaining({ code: 'SECRET_BAD_BUNDLE' }),
+    )
+  })
+
   it('refuses a tampered bundle before deriving anything', () => {
     const pair = new Pair()
     const bundle = relayBundle(pair.bKeys)
@@ -106,6 +127,25 @@ describe('secret chat session: starting a chat (§4.1)', () => {
     expect(() => SecretChatSession.initiate({ provider: p, identity: pair.aKeys, bundle: bad })).toThrow(
       expect.objectContaining({ code: 'SECRET_BAD_PREKEY_SIGNATURE' }),
     )
+  })
+})
+
+describe('secret chat session: verification (§4.7)', () => {
+  it('shows both sides the same safety number and emoji, from both identity keys', () => {
+    const pair = new Pair()
+    pair.settle()
+    const a = pair.a.verify()
+    const b = pair.b!.verify()
+    expect(a.safetyNumber).toMatch(/^\d{60}$/)
+    expect(a.emoji).toHaveLength(8)
+    expect(b.safetyNumber).toBe(a.safetyNumber)
+    expect(b.emoji).toEqual(a.emoji)
+    expect(toHex(a.peerIdentityKey)).toBe(toHex(pair.bKeys.identityKey))
+    expect(toHex(b.peerIdentityKey)).toBe(toHex(pair.aKeys.identityKey))
+    // A third party's chat with B shows B a different number.
+    const other = new Pair()
+    other.settle()
+    expect(other.a.verify().safetyNumber).not.toBe(a.safetyNumber)
   })
 })
 
