@@ -42,7 +42,7 @@ import type { CryptoProvider, Hasher, KeyPair } from './provider.js'
  * Below this many bytes noble's IGE beats the CBC path: creating an OpenSSL cipher context costs
  * about as much as ~30 blocks of pure-JS AES (bench/crypto measures both paths).
  */
-const IGE_CBC_MIN_BYTES = 512
+export const IGE_CBC_MIN_BYTES = 512
 
 /** A plain, unshared Uint8Array over a Buffer node:crypto returned (copied if it is a pool slice). */
 function plain(b: Buffer | ArrayBuffer): Uint8Array {
@@ -73,10 +73,17 @@ function randomBytes(n: number): Uint8Array {
   return randomFillSync(new Uint8Array(n))
 }
 
-/** IGE encryption on hardware AES-256-CBC; see the module comment for the derivation. */
-function igeEncryptCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+/**
+ * AES-256-IGE encryption on hardware AES-256-CBC, whatever the length (the provider's
+ * `igeEncrypt` uses it from {@link IGE_CBC_MIN_BYTES} up); see the module comment.
+ *
+ * @example
+ * ```ts
+ * const ct = igeEncryptCbc(aesKey, aesIv, plaintext) // equals igeEncrypt(aesKey, aesIv, plaintext)
+ * ```
+ */
+export function igeEncryptCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
   checkIgeArgs(key, iv, data, 'ige.encrypt')
-  if (data.length < IGE_CBC_MIN_BYTES) return igeEncrypt(key, iv, data)
   const n = data.length >>> 2
   const p = data.byteOffset % 4 === 0 ? data : data.slice()
   const pw = new Int32Array(p.buffer, p.byteOffset, n)
@@ -148,7 +155,7 @@ export const nodeProvider: CryptoProvider = {
     t.fill(0)
     return out
   },
-  igeEncrypt: igeEncryptCbc,
+  igeEncrypt: (key, iv, data) => (data.length < IGE_CBC_MIN_BYTES ? igeEncrypt(key, iv, data) : igeEncryptCbc(key, iv, data)),
   igeDecrypt,
   async gcmEncrypt(key, nonce, plaintext, aad) {
     checkGcm(key, nonce, aad)
