@@ -174,7 +174,7 @@ export interface ErrorDetails {
   newSalt?: Uint8Array
   /** For frame checks: the layer-1 bad_msg code to notify the peer with. */
   badMsgCode?: number
-  /** For SECRET_GAP: the raw seq range to ask the peer to resend. */
+  /** For SECRET_GAP: the range to ask the peer to resend, as its wire out_seq_no values (the `resend` action's start/end). */
   resend?: { start: number; end: number }
   /** HTTP status, when the error came from or goes to HTTP. */
   status?: number

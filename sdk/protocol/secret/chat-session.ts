@@ -463,8 +463,8 @@ export class SecretChatSession {
   }
 
   /**
-   * Periodic duties, for after a batch of updates and on a timer: asks again for a missing range,
-   * acknowledges received messages with a `noop` when we have sent nothing since (so the peer can
+   * Periodic duties, for after a batch of updates and on a timer: asks again for a missing range
+   * (repeating the same request's exact bytes while the peer has not acknowledged it), acknowledges received messages with a `noop` when we have sent nothing since (so the peer can
    * drop its resend copies and retire old keys), and starts a re-key that is due (100 messages or
    * 7 days, §4.6).
    */
