@@ -44,9 +44,6 @@ async function exportAudit(config: RelayConfig, since: number | undefined): Prom
 
 async function start(cmd: ReturnType<typeof parseCommandLine>): Promise<void> {
   const relay = await createRelay(cmd.input)
-  const { url } = await relay.listen()
-  const key = Buffer.from(relay.serverKey.publicKey).toString('base64')
-  process.stdout.write(`mt-chat relay ${relay.version} listening on ${url}\nserver key (pin as serverKey): ${key}\nstorage: ${relay.store.location}\n`)
   let stopping = false
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -63,8 +60,12 @@ async function start(cmd: ReturnType<typeof parseCommandLine>): Promise<void> {
       },
     )
   }
+  // Handlers go in before the banner: whoever reads it may signal at once.
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+  const { url } = await relay.listen()
+  const key = Buffer.from(relay.serverKey.publicKey).toString('base64')
+  process.stdout.write(`mt-chat relay ${relay.version} listening on ${url}\nserver key (pin as serverKey): ${key}\nstorage: ${relay.store.location}\n`)
 }
 
 async function main(argv: string[]): Promise<void> {
