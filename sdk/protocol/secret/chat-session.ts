@@ -464,7 +464,8 @@ export class SecretChatSession {
 
   /**
    * Periodic duties, for after a batch of updates and on a timer: asks again for a missing range
-   * (repeating the same request's exact bytes while the peer has not acknowledged it), acknowledges received messages with a `noop` when we have sent nothing since (so the peer can
+   * (repeating the same request's exact bytes while the peer has not acknowledged it),
+   * acknowledges received messages with a `noop` when we have sent nothing since (so the peer can
    * drop its resend copies and retire old keys), and starts a re-key that is due (100 messages or
    * 7 days, §4.6).
    */
@@ -641,17 +642,20 @@ export class SecretChatSession {
       this.#abort(err as MtChatError, out)
       return
     }
-    const missing: number[] = []
-    for (let raw = range.from; raw <= range.to; raw++) {
+    // Below peerAcked the request is stale (the peer has those by now), so the loop is bounded by
+    // what we still keep. An unacknowledged copy evicted by the store bound leaves the peer a gap
+    // it can never fill: say so instead of stalling.
+    const answers: SecretOutcome[] = []
+    for (let raw = Math.max(range.from, this.#seq.peerAcked); raw <= range.to; raw++) {
       const e = this.#sent.get(raw)
+      if (!e) {
+        this.#abort(new MtChatError('SECRET_RESEND_UNAVAILABLE', undefined, { op: 'secret.resend', details: { seq: raw } }), out)
+        return
+      }
       // §4.4: the exact bytes of the first time, never a new encryption at the same position.
-      if (e) out.push({ type: 'send', purpose: 'resend', envelope: { ...e } })
-      // Below peerAcked the request is stale (the peer has it by now); above, the copy was evicted
-      // by the store bound and the peer can never get past the gap: say so instead of stalling.
-      else if (raw >= this.#seq.peerAcked) missing.push(raw)
+      answers.push({ type: 'send', purpose: 'resend', envelope: { ...e } })
     }
-    if (missing.length)
-      this.#abort(new MtChatError('SECRET_RESEND_UNAVAILABLE', undefined, { op: 'secret.resend', details: { missing } }), out)
+    out.push(...answers)
   }
 
   /**

@@ -253,6 +253,28 @@ describe('secret chat session: attacks and faults, each with its code', () => {
     expect(pair.texts('b')).toEqual(['one', 'two', 'three'])
   })
 
+  it('a message too far ahead is not buffered (SECRET_GAP) and is asked for again, then delivered', () => {
+    const pair = new Pair({ maxBuffered: 2 })
+    pair.settle()
+    const sent = ['m0', 'm1', 'm2', 'm3'].map((t) => pair.send('a', t))
+    pair.inbox.b.length = 0
+    const far = pair.deliver('b', sent[3])
+    expect(droppedCodes(far)).toEqual(['SECRET_GAP'])
+    expect(far.some((o) => o.type === 'buffered')).toBe(false)
+    pair.settle()
+    expect(pair.texts('b')).toEqual(['m0', 'm1', 'm2', 'm3'])
+  })
+
+  it('a resend for a copy evicted by the store bound aborts the chat (SECRET_RESEND_UNAVAILABLE)', () => {
+    const pair = new Pair({ maxStored: 2 })
+    pair.settle()
+    const sent = ['m0', 'm1', 'm2', 'm3'].map((t) => pair.send('a', t))
+    pair.inbox.b.length = 0
+    pair.deliver('b', sent[3]) // B asks for m0..m2; A kept only m2 and m3
+    const out = pair.deliver('a', pair.inbox.a.shift()!)
+    expect(transitions(out)).toEqual(['active→aborted:SECRET_RESEND_UNAVAILABLE'])
+  })
+
   it('wrong parity aborts the chat (SECRET_BAD_PARITY) and zeroizes its keys', () => {
     const pair = ready()
     const json = pair.a.toJSON()
