@@ -64,6 +64,8 @@ function rpcError(err: { code: string; message: string; retry_after?: number }):
 export class TestClient {
   /** Every frame this client sent, in order (for replay tests). */
   readonly sent: Uint8Array[] = []
+  /** The msg_id of each frame in {@link sent} that this client packed (undefined for raw bytes). */
+  readonly sentIds: Array<bigint | undefined> = []
   /** Every body the relay sent that the session accepted, in order. */
   readonly received: RelayBody[] = []
   /** Updates pushed in `updates` frames, in order. */
@@ -164,13 +166,14 @@ export class TestClient {
   /** Packs and sends any client body; returns its msg_id. */
   sendBody(body: Parameters<Session<'client'>['pack']>[0]): bigint {
     const packed = this.session.pack(body)
-    this.sendFrame(packed.frame)
+    this.sendFrame(packed.frame, packed.msgId)
     return packed.msgId
   }
 
   /** Sends raw bytes as one frame (replays, garbage, fuzz). */
-  sendFrame(frame: Uint8Array): void {
+  sendFrame(frame: Uint8Array, msgId?: bigint): void {
     this.sent.push(frame)
+    this.sentIds.push(msgId)
     this.wire.send(frame)
   }
 
@@ -194,7 +197,7 @@ export class TestClient {
           reject(e)
         },
       })
-      this.sendFrame(frame)
+      this.sendFrame(frame, msgId)
     })
   }
 

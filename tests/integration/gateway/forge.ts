@@ -20,16 +20,26 @@ export interface ForgeFields {
 
 /** A hand-driven client side of one connection. */
 export class Forge {
-  readonly sessionId = nodeProvider.randomBytes(8)
   private lastId = 0n
   /** Content messages sent and accepted so far (the relay's expectation, if every frame was fine). */
   content = 0
 
-  constructor(private readonly keys: HandshakeKeys) {}
+  /**
+   * @param sessionId The session_id of the test client that reads the relay's answers (the relay
+   *   echoes it, and the client's session checks it).
+   */
+  constructor(
+    private readonly keys: HandshakeKeys,
+    readonly sessionId: Uint8Array,
+  ) {}
 
-  /** A fresh client msg_id (≡ 0 mod 4, now, greater than the last). */
+  /**
+   * A fresh client msg_id (≡ 0 mod 4, now, greater than the last); with an offset, a msg_id that
+   * far from now, outside the sequence (for the time-window checks).
+   */
   nextMsgId(offsetMs = 0): bigint {
     let id = msgIdAt(Date.now() + offsetMs) & ~3n
+    if (offsetMs !== 0) return id
     if (id <= this.lastId) id = (this.lastId + 4n) & ~3n
     this.lastId = id
     return id
