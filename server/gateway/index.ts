@@ -94,7 +94,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const body = await readBody(koa.req, pollBodyLimit)
     const hint = typeof koa.query.auth_key_id === 'string' ? koa.query.auth_key_id : undefined
     const abort = new AbortController()
-    koa.req.once('close', () => {
+    // The response's 'close' before it finished is the client going away (the request's 'close'
+    // only says its body was read).
+    koa.res.once('close', () => {
       if (!koa.res.writableFinished) abort.abort()
     })
     const answer = await polls.handle(body, (koa.ip || 'unknown').replace(/^::ffff:/, ''), hint, abort.signal)

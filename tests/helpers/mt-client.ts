@@ -115,7 +115,7 @@ export class TestClient {
     const keys = { ...r.keys, authKey: r.keys.authKey.slice(), authKeyId: r.keys.authKeyId.slice(), salt: r.keys.salt.slice() }
     const session = new Session({ role: 'client', provider, now: Date.now, ...r.keys })
     const client = new TestClient(wire, session, closed, options.autoAck ?? true, keys)
-    onFrame((frame) => client.onFrame(frame))
+    onFrame((frame) => client.onFrame(frame), keys.authKeyId)
     return client
   }
 
@@ -262,7 +262,8 @@ interface Opened {
   wire: Wire
   firstFrame: Uint8Array
   closed: Promise<CloseInfo>
-  onFrame: (handler: (frame: Uint8Array) => void) => void
+  /** Starts delivering the relay's frames; `authKeyId` names the session (long-polling needs it). */
+  onFrame: (handler: (frame: Uint8Array) => void, authKeyId: Uint8Array) => void
 }
 
 function openWs(baseUrl: string, hsInit: Uint8Array, timeoutMs: number): Promise<Opened> {
@@ -314,7 +315,7 @@ function openWs(baseUrl: string, hsInit: Uint8Array, timeoutMs: number): Promise
  * relay closing the session, with the close code in the body.
  */
 async function openPoll(baseUrl: string, hsInit: Uint8Array, timeoutMs: number): Promise<Opened> {
-  const url = `${baseUrl}/v1/poll`
+  let url = `${baseUrl}/v1/poll`
   const abort = new AbortController()
   const post = async (frames: Uint8Array[], signal: AbortSignal) => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: encodePollBody(frames), signal })
@@ -357,8 +358,10 @@ async function openPoll(baseUrl: string, hsInit: Uint8Array, timeoutMs: number):
     wire: { send: (f) => void (done || request([f])), close: (code) => finish({ code: code ?? 1000, reason: 'client closed' }) },
     firstFrame: hsOk,
     closed,
-    onFrame: (h) => {
+    onFrame: (h, authKeyId) => {
       handler = h
+      // Requests without frames name their session (§2.8).
+      url = `${baseUrl}/v1/poll?auth_key_id=${Buffer.from(authKeyId).toString('hex')}`
       void loop()
     },
   }
