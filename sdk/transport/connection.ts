@@ -413,6 +413,7 @@ export class Connection extends EventEmitter<Events> {
     } catch (err) {
       if (this.#live !== live) return
       const e = MtChatError.is(err) ? err : new MtChatError('CONNECTION_FAILED', String(err), { op: 'auth.signIn', cause: err })
+      if (e.details.fatal === true) this.#fatal = e // e.g. the storage belongs to another account
       if (!MtChatError.is(err, 'CONNECTION_CLOSED') && !MtChatError.is(err, 'TIMEOUT')) this.emit('error', e)
       this.#lost(live, e.code, e.message, { closeCode: CLOSE_CODES.AUTH_FAILED })
     }

@@ -1,0 +1,76 @@
+/**
+ * mt-chat — the Node entry of the SDK: the browser API plus Node defaults — node:crypto where it
+ * is faster (`nodeProvider`), file storage under `~/.mt-chat/<relay host>` (mode 0600), and the
+ * `ws` package as the WebSocket. Selected by the package's "node" export condition.
+ *
+ * @example
+ * ```ts
+ * import { createClient, fileStorage, signIn } from 'mt-chat'
+ * const { token } = await signIn({ url, login: 'alice', password })
+ * const client = createClient({ url, serverKey, token, storage: fileStorage({ path: './alice' }) })
+ * ```
+ * @module
+ */
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { WebSocket } from 'ws'
+import { nodeProvider } from './crypto/node.js'
+import { clientFactory, type Client, type ClientOptions } from './client.js'
+import { fileStorage } from './storage/file.js'
+import type { WebSocketConstructor } from './transport/websocket.js'
+
+const nodeCreate = clientFactory({
+  crypto: () => nodeProvider,
+  storage: (o) => fileStorage({ path: join(homedir(), '.mt-chat', new URL(o.url).host.replace(/[^A-Za-z0-9._-]/g, '_')) }),
+})
+
+/**
+ * Creates a client (Node). Connects lazily; storage defaults to files under
+ * `~/.mt-chat/<relay host>` — pass `fileStorage({ path })` per account if one machine runs several.
+ * @example
+ * ```ts
+ * await createClient({ url, serverKey, token, storage: fileStorage({ path: '.mt-chat/alice' }) }).secretChat('bob').send('Hello')
+ * ```
+ */
+export const createClient = (options: ClientOptions): Client =>
+  nodeCreate({ ...options, WebSocket: options.WebSocket ?? (WebSocket as unknown as WebSocketConstructor) })
+
+export { Client, type ClientOptions, type ClientEvents, type ConnectionStatus, type PresenceEvent } from './client.js'
+export type {
+  Chat,
+  SecretChat,
+  CloudChat,
+  ChatKind,
+  ChatEvents,
+  Message,
+  MessageStatus,
+  FileInfo,
+  FileSource,
+  Progress,
+  DownloadOptions,
+  SendOptions,
+  SendFileOptions,
+  HistoryOptions,
+  DeleteOptions,
+  StatusEvent,
+  TypingEvent,
+  DeletedEvent,
+  RekeyedEvent,
+  AbortedEvent,
+  ChatStateEvent,
+  IdentityChangedEvent,
+  Verification,
+} from './chat/types.js'
+export { signUp, signIn, signOut, fetchServerKey, type Session, type RelayUser, type SignUpOptions, type SignInOptions, type AccountOptions } from './accounts.js'
+export { MtChatError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './errors.js'
+export type { StorageAdapter, StoredValue, StorageOp, ListOptions } from './storage/types.js'
+export { memoryStorage } from './storage/memory.js'
+export { indexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb.js'
+export { fileStorage, type FileStorageOptions } from './storage/file.js'
+export type { Transport, TransportConnection, TransportHandlers } from './transport/types.js'
+export { webSocketTransport, type WebSocketConstructor, type WebSocketLike } from './transport/websocket.js'
+export { pollTransport } from './transport/poll.js'
+export type { ConnectionState, ConnectionStateEvent, TokenProvider } from './transport/connection.js'
+export type { PeerInfo, PeerRef } from './client/peers.js'
+export type { FetchLike } from './client/http.js'
+export { nodeProvider } from './crypto/node.js'

@@ -1,0 +1,117 @@
+/**
+ * This device's secret-chat keys (docs/PROTOCOL.md §4.1): generated on first use, kept in
+ * storage, published with `PUT /v1/keys`, one-time prekeys replenished when the relay says they
+ * run low (`update.prekeysLow`), the signed prekey rotated weekly. Also the record of every peer
+ * identity key seen, so a changed one is reported, never silently accepted.
+ * @module
+ */
+import type { CryptoProvider } from '../crypto/provider.js'
+import { MtChatError } from '../errors.js'
+import { DeviceKeys } from '../protocol/secret/index.js'
+import type { StorageAdapter } from '../storage/types.js'
+import type { HttpApi } from '../client/http.js'
+import { S, stored } from '../client/stores.js'
+import type { Tx } from '../client/tx.js'
+import { bytesEqual } from '../util/bytes.js'
+
+/** One-time prekeys kept published. */
+export const PREKEY_TARGET = 100
+/** The signed prekey is replaced after this long (ms). */
+export const SIGNED_PREKEY_MAX_AGE = 7 * 24 * 3600 * 1000
+
+/** What {@link KeyManager.checkIdentity} found. */
+export type IdentityCheck = { kind: 'new' } | { kind: 'same' } | { kind: 'changed'; previous: Uint8Array }
+
+interface Published {
+  deviceId: string
+  signedPrekeyId: number
+}
+
+/** Loads, publishes and replenishes the device keys; remembers peer identities. */
+export class KeyManager {
+  readonly #p: CryptoProvider
+  readonly #storage: StorageAdapter
+  readonly #http: HttpApi
+  readonly #now: () => number
+  #keys: Promise<DeviceKeys> | undefined
+  #publishing: Promise<void> | undefined
+
+  constructor(p: CryptoProvider, storage: StorageAdapter, http: HttpApi, now: () => number) {
+    this.#p = p
+    this.#storage = storage
+    this.#http = http
+    this.#now = now
+  }
+
+  /** The device keys, generated and stored on the very first call. */
+  keys(): Promise<DeviceKeys> {
+    return (this.#keys ??= this.#load().catch((err) => {
+      this.#keys = undefined
+      throw err
+    }))
+  }
+
+  async #load(): Promise<DeviceKeys> {
+    const json = await this.#storage.get(S.meta, 'keys')
+    if (json !== undefined) return DeviceKeys.fromJSON(this.#p, json)
+    const keys = DeviceKeys.generate(this.#p, { oneTimePrekeys: PREKEY_TARGET, now: this.#now })
+    await this.#storage.set(S.meta, 'keys', stored(keys.toJSON()))
+    return keys
+  }
+
+  /** Adds the current key state to `tx` (after a one-time prekey was used). */
+  async save(tx: Tx): Promise<void> {
+    tx.set(S.meta, 'keys', stored((await this.keys()).toJSON()))
+  }
+
+  /**
+   * Makes sure the relay has this device's bundle: the full bundle once per device id (or after
+   * the signed prekey rotated), then fresh one-time prekeys whenever `low` says so.
+   */
+  publish(deviceId: string, low: boolean): Promise<void> {
+    const run = async () => {
+      const keys = await this.keys()
+      let rotated = false
+      if (this.#now() - keys.signedPrekey.createdAt > SIGNED_PREKEY_MAX_AGE) {
+        keys.rotateSignedPrekey({ now: this.#now })
+        rotated = true
+      }
+      const done = await this.#storage.get<Published & Record<string, never>>(S.meta, 'published')
+      const fresh = !done || done.deviceId !== deviceId
+      if (!fresh && !low && !rotated && done.signedPrekeyId === keys.signedPrekey.id) return
+      const added = keys.replenish(PREKEY_TARGET)
+      // First publication carries every prekey; later ones only what the relay lacks.
+      const bundle = keys.publicBundle(deviceId, fresh ? {} : { oneTimePrekeys: added })
+      await this.#storage.set(S.meta, 'keys', stored(keys.toJSON()))
+      await this.#http.request('PUT', '/v1/keys', { body: bundle })
+      const mark: Published = { deviceId, signedPrekeyId: keys.signedPrekey.id }
+      await this.#storage.set(S.meta, 'published', stored(mark))
+    }
+    const p = (this.#publishing ?? Promise.resolve()).then(run, run)
+    this.#publishing = p.catch(() => undefined)
+    return p
+  }
+
+  /**
+   * Compares a peer device's identity key with the one recorded before and records it (in `tx`).
+   * A different key is `changed`: the caller must surface it (the `identityChanged` event).
+   */
+  async checkIdentity(userId: number, deviceId: string, identityKey: Uint8Array, tx: Tx): Promise<IdentityCheck> {
+    const key = `${userId}:${deviceId}`
+    const seen = await this.#storage.get<{ key: Uint8Array; since: number }>(S.identities, key)
+    if (seen && bytesEqual(seen.key, identityKey)) return { kind: 'same' }
+    tx.set(S.identities, key, { key: identityKey, since: this.#now() })
+    return seen ? { kind: 'changed', previous: seen.key } : { kind: 'new' }
+  }
+
+  /** Every identity key recorded for a user's devices. */
+  async knownDevices(userId: number): Promise<{ deviceId: string; key: Uint8Array }[]> {
+    const rows = await this.#storage.list<{ key: Uint8Array; since: number }>(S.identities, { prefix: `${userId}:` })
+    return rows.map((r) => ({ deviceId: r.key.slice(String(userId).length + 1), key: r.value.key }))
+  }
+}
+
+/** A fixed-size check for identity keys at the public edge. */
+export function assertIdentityKey(k: unknown): asserts k is Uint8Array {
+  if (!(k instanceof Uint8Array) || k.length !== 32) throw new MtChatError('SCHEMA_INVALID', 'identity key must be 32 bytes', { op: 'keys' })
+}
