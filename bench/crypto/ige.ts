@@ -1,0 +1,50 @@
+/**
+ * AES-256-IGE throughput on 256 B and 1 MB, both directions, on the pure-JS path (noble's block,
+ * every platform) and the CBC path (hardware AES-256-CBC, node backend), next to node:crypto
+ * AES-256-CBC on the same buffer — the same sequential chaining on the same hardware AES, so the
+ * practical ceiling. Targets (issue 3): encryption ≥ 0.25× CBC on 1 MB; decryption ≥ 60 MB/s.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { igeDecrypt, igeEncrypt } from '../../sdk/crypto/aes-ige.js'
+import { igeEncryptCbc } from '../../sdk/crypto/node.js'
+import { megabytesPerSecond, type MeasureOptions } from '../measure.js'
+import type { BenchRow } from './row.js'
+
+function cbc(encrypt: boolean, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer {
+  const c = encrypt ? createCipheriv('aes-256-cbc', key, iv) : createDecipheriv('aes-256-cbc', key, iv)
+  c.setAutoPadding(false)
+  return Buffer.concat([c.update(data), c.final()])
+}
+
+export async function igeRows(opts: MeasureOptions): Promise<BenchRow[]> {
+  const key = randomBytes(32)
+  const iv = randomBytes(32)
+  const rows: BenchRow[] = []
+  for (const [label, size] of [['256 B', 256], ['1 MB', 1 << 20]] as const) {
+    const data = new Uint8Array(randomBytes(size))
+    const cbcEnc = { name: 'AES-256-CBC encrypt', value: await megabytesPerSecond(size, () => cbc(true, key, iv.subarray(0, 16), data), opts) }
+    const cbcDec = { name: 'AES-256-CBC decrypt', value: await megabytesPerSecond(size, () => cbc(false, key, iv.subarray(0, 16), data), opts) }
+    const noble = await megabytesPerSecond(size, () => igeEncrypt(key, iv, data), opts)
+    const viaCbc = await megabytesPerSecond(size, () => igeEncryptCbc(key, iv, data), opts)
+    const dec = await megabytesPerSecond(size, () => igeDecrypt(key, iv, data), opts)
+    const big = size === 1 << 20
+    rows.push(
+      { name: `IGE encrypt ${label}, noble block`, unit: 'MB/s', value: noble, ceiling: cbcEnc },
+      {
+        name: `IGE encrypt ${label}, CBC path (node)`,
+        unit: 'MB/s',
+        value: viaCbc,
+        ceiling: cbcEnc,
+        target: big ? { text: '≥ 0.25× CBC', met: viaCbc >= 0.25 * cbcEnc.value } : undefined,
+      },
+      {
+        name: `IGE decrypt ${label}, noble block`,
+        unit: 'MB/s',
+        value: dec,
+        ceiling: cbcDec,
+        target: big ? { text: '≥ 60 MB/s', met: dec >= 60 } : undefined,
+      },
+    )
+  }
+  return rows
+}
