@@ -15,59 +15,26 @@
  * in flight needs it (§4.6).
  * @module
  */
-import * as v from 'valibot'
 import { type Direction } from '../../crypto/mtproto2.js'
 import type { CryptoProvider } from '../../crypto/provider.js'
 import { wipe } from '../../crypto/ct.js'
 import { verificationCode } from '../../crypto/fingerprint.js'
-import { verifyWithContext } from '../../crypto/keys.js'
 import { MtChatError } from '../../errors.js'
-import { assertBytes, bytesEqual, toHex } from '../../util/bytes.js'
-import { encodeBody } from '../schemas/common.js'
-import { DecryptedMessageSchema, type DecryptedMessage, SECRET_LAYER, type SecretAction, type SecretInit, type SecretPayload } from '../schemas/secret.js'
-import { checkEnvelopeShape, envelopeFingerprint, openEnvelope, sealEnvelope } from './envelope.js'
-import { type DeviceKeys, verifyPeerBundle } from './identity.js'
+import { assertBytes, toHex } from '../../util/bytes.js'
+import type { DecryptedMessage, SecretAction, SecretInit, SecretPayload } from '../schemas/secret.js'
+import { sealEnvelope } from './envelope.js'
 import { KeySet } from './keyset.js'
 import type { OutgoingMessage, SecretChatState, SecretEnvelope, SecretOutcome, SecretTransitionCode, SendPurpose } from './outcomes.js'
-import { checkEphemeralDate, decodePayload, encodePayload } from './payload.js'
+import { checkOutgoingMessage, encodePayload } from './payload.js'
+import { openChatEnvelope } from './receive.js'
 import { REKEY_AFTER_MESSAGES, REKEY_AFTER_MS, RekeyMachine, type RekeyStep } from './rekey.js'
 import { type SecretChatJson, type SessionSnapshot, type StoredEnvelope, sessionFromJson, sessionToJson } from './session-state.js'
 import { DEFAULT_MAX_BUFFERED, type SecretRole, SeqTracker } from './seq.js'
-import { deriveInitiator, deriveResponder } from './x3dh.js'
+import { type AcceptOptions, type InitiateOptions, type SecretSessionOptions, startAsInitiator, startAsResponder } from './start.js'
 
 /** Default bound on sent envelopes kept for resends. */
 export const DEFAULT_MAX_STORED = 1000
 const RANDOM_BYTES = 16
-const USER_ACTIONS = new Set(['readMessages', 'deleteMessages', 'flushHistory', 'setTTL', 'screenshot'])
-
-/** What every session needs injected. */
-export interface SecretSessionOptions {
-  provider: CryptoProvider
-  /** Unix ms; defaults to Date.now. Drives the 7-day re-key and the ephemeral date check. */
-  now?: () => number
-  /** The highest payload layer we speak (§4.5); defaults to {@link SECRET_LAYER}. */
-  layer?: number
-  /** Bound on messages held ahead of a gap (default 256). */
-  maxBuffered?: number
-  /** Bound on sent envelopes kept for resends (default 1000; the oldest go first). */
-  maxStored?: number
-}
-
-/** Starting a chat with a peer's published bundle (§4.1). */
-export interface InitiateOptions extends SecretSessionOptions {
-  identity: DeviceKeys
-  /** The JSON body of `GET /v1/keys/:userId`; verified here. */
-  bundle: unknown
-  /** 16 lowercase hex characters; random by default. */
-  chatId?: string
-}
-
-/** Joining a chat from the first envelope that reached us with its `init` (§4.1). */
-export interface AcceptOptions extends SecretSessionOptions {
-  identity: DeviceKeys
-  chatId: string
-  envelope: SecretEnvelope
-}
 
 /** What {@link SecretChatSession.verify} returns (§4.7). */
 export interface SecretVerification {
@@ -156,17 +123,19 @@ export class SecretChatSession {
     for (const [raw, e] of s.sent) this.#sent.set(raw, e)
     for (const b of s.buffer) {
       // Buffered messages are persisted as ciphertext; open them again with the keys we hold.
-      const entry = this.#keys?.lookup(envelopeFingerprint(b.data))
-      if (entry?.kind !== 'key') throw new MtChatError('SCHEMA_INVALID', 'a buffered envelope names no key of the chat', { op: 'secret.session.fromJSON' })
-      const decoded = decodePayload(openEnvelope(this.#p, entry.entry.key, this.#peerX, b.data))
-      if (decoded.kind !== 'seq') throw new MtChatError('SCHEMA_INVALID', 'a buffered envelope is not sequenced', { op: 'secret.session.fromJSON' })
-      this.#seq.hold(b.raw, { randomId: b.randomId, data: b.data, payload: decoded.payload, generation: entry.entry.generation })
+      const opened = this.#keys
+        ? openChatEnvelope({ p: this.#p, keys: this.#keys, peerX: this.#peerX, ownLayer: this.#ownLayer, now: this.#now() }, b)
+        : undefined
+      if (opened?.kind !== 'seq')
+        throw new MtChatError('SCHEMA_INVALID', 'a buffered envelope does not open under the chat’s keys', { op: 'secret.session.fromJSON' })
+      // With a smaller maxBuffered than before, what no longer fits is simply asked for again.
+      if (this.#seq.position(b.raw) === 'ahead') this.#seq.hold(b.raw, { ...b, payload: opened.payload, generation: opened.generation })
     }
   }
 
   /**
    * Starts a chat with an offline or online peer from its published bundle (§4.1): verifies the
-   * bundle, derives the chat key (consuming the bundle's one-time prekey, if any) and sends
+   * bundle, derives the chat key (with the bundle's one-time prekey, if any) and sends
    * `notifyLayer` as the first message. Until the peer answers, every envelope carries `init`.
    *
    * @returns the session, its chat id, the SecretInit, and the outcomes to handle (the state
@@ -174,45 +143,9 @@ export class SecretChatSession {
    * @throws MtChatError SECRET_BAD_BUNDLE, SECRET_BAD_PREKEY_SIGNATURE
    */
   static initiate(opts: InitiateOptions): { session: SecretChatSession; chatId: string; init: SecretInit; outcomes: SecretOutcome[] } {
-    const p = opts.provider
-    const bundle = verifyPeerBundle(p, opts.bundle)
-    const chatId = opts.chatId ?? toHex(p.randomBytes(8))
-    const layer = opts.layer ?? SECRET_LAYER
-    const ek = p.x25519Keygen()
-    const ikdh = opts.identity.identityDhSecret()
-    let chatKey
-    try {
-      chatKey = deriveInitiator(p, {
-        chatId,
-        identityKey: opts.identity.identityKey,
-        identityDhSecret: ikdh,
-        ephemeralSecret: ek.secretKey,
-        peerIdentityKey: bundle.identity_key,
-        peerIdentityDh: bundle.identity_dh,
-        peerSignedPrekey: bundle.signed_prekey.key,
-        peerOneTimePrekey: bundle.one_time_prekey?.key,
-      })
-    } catch (cause) {
-      if (MtChatError.is(cause, 'CRYPTO_BAD_KEY'))
-        throw new MtChatError('SECRET_BAD_BUNDLE', 'peer bundle holds an unusable X25519 key', { op: 'secret.initiate', cause })
-      throw cause
-    } finally {
-      wipe(ek.secretKey, ikdh)
-    }
-    const init: SecretInit = {
-      identity_key: opts.identity.identityKey,
-      identity_dh: opts.identity.identityDh,
-      identity_dh_sig: opts.identity.identityDhSig,
-      ephemeral_key: ek.publicKey,
-      signed_prekey_id: bundle.signed_prekey.id,
-      ...(bundle.one_time_prekey ? { one_time_prekey_id: bundle.one_time_prekey.id } : {}),
-      layer,
-    }
-    const session = new SecretChatSession(
-      SecretChatSession.#fresh('initiator', chatId, opts.identity.identityKey, bundle.identity_key, layer, undefined, chatKey, opts),
-      opts,
-    )
-    session.#init = init
+    const { snapshot, chatId, init } = startAsInitiator(opts)
+    const layer = snapshot.ownLayer
+    const session = new SecretChatSession(snapshot, opts)
     const outcomes: SecretOutcome[] = [
       { type: 'state', transition: { from: null, to: 'initiating', code: 'created', reason: 'started from the peer’s bundle' } },
     ]
@@ -230,54 +163,14 @@ export class SecretChatSession {
    *   SECRET_BAD_FINGERPRINT, SECRET_BAD_MSG_KEY, CRYPTO_BAD_KEY; no state is created then.
    */
   static accept(opts: AcceptOptions): { session: SecretChatSession; outcomes: SecretOutcome[] } {
-    const p = opts.provider
-    const { envelope, identity, chatId } = opts
-    const init = envelope.init
-    if (!init) throw new MtChatError('INVALID_ARGUMENT', 'the envelope carries no init', { op: 'secret.accept' })
-    const op = { op: 'secret.accept' }
-    if (!verifyWithContext(p, 'identityDh', init.identity_dh_sig, init.identity_dh, init.identity_key))
-      throw new MtChatError('SECRET_BAD_PREKEY_SIGNATURE', 'init: identity_dh_sig does not verify', op)
-    checkEnvelopeShape(envelope.data)
-    const spk = identity.signedPrekeySecret(init.signed_prekey_id)
-    if (!spk) throw new MtChatError('SECRET_UNKNOWN_PREKEY', `signed prekey ${init.signed_prekey_id} is not held`, op)
-    const opkId = init.one_time_prekey_id
-    const opk = opkId === undefined ? undefined : identity.oneTimePrekeySecret(opkId)
-    const ikdh = identity.identityDhSecret()
-    try {
-      if (opkId !== undefined && !opk) throw new MtChatError('SECRET_UNKNOWN_PREKEY', `one-time prekey ${opkId} is not held (already used?)`, op)
-      const chatKey = deriveResponder(p, {
-        chatId,
-        identityKey: identity.identityKey,
-        identityDhSecret: ikdh,
-        signedPrekeySecret: spk,
-        oneTimePrekeySecret: opk,
-        peerIdentityKey: init.identity_key,
-        peerIdentityDh: init.identity_dh,
-        peerEphemeral: init.ephemeral_key,
-      })
-      try {
-        if (!bytesEqual(envelopeFingerprint(envelope.data), chatKey.fingerprint))
-          throw new MtChatError('SECRET_BAD_FINGERPRINT', 'the first envelope is not under the key its init derives', op)
-        wipe(openEnvelope(p, chatKey.key, 0, envelope.data))
-      } catch (err) {
-        wipe(chatKey.key)
-        throw err
-      }
-      if (opkId !== undefined) identity.markOneTimePrekeyUsed(opkId)
-      const layer = opts.layer ?? SECRET_LAYER
-      const session = new SecretChatSession(
-        SecretChatSession.#fresh('responder', chatId, identity.identityKey, init.identity_key, layer, init.layer, chatKey, opts),
-        opts,
-      )
-      const outcomes: SecretOutcome[] = [
-        { type: 'state', transition: { from: null, to: 'active', code: 'created', reason: 'joined from the peer’s init' } },
-      ]
-      session.#sendAction({ _: 'notifyLayer', layer }, 'notifyLayer', outcomes)
-      outcomes.push(...session.decrypt(envelope))
-      return { session, outcomes }
-    } finally {
-      wipe(spk, opk, ikdh)
-    }
+    const { snapshot, layer } = startAsResponder(opts)
+    const session = new SecretChatSession(snapshot, opts)
+    const outcomes: SecretOutcome[] = [
+      { type: 'state', transition: { from: null, to: 'active', code: 'created', reason: 'joined from the peer’s init' } },
+    ]
+    session.#sendAction({ _: 'notifyLayer', layer }, 'notifyLayer', outcomes)
+    outcomes.push(...session.decrypt(opts.envelope))
+    return { session, outcomes }
   }
 
   /**
@@ -286,34 +179,6 @@ export class SecretChatSession {
    */
   static fromJSON(json: unknown, opts: SecretSessionOptions): SecretChatSession {
     return new SecretChatSession(sessionFromJson(json), opts)
-  }
-
-  static #fresh(
-    role: SecretRole,
-    chatId: string,
-    ownIdentity: Uint8Array,
-    peerIdentity: Uint8Array,
-    ownLayer: number,
-    peerLayer: number | undefined,
-    chatKey: { key: Uint8Array; fingerprint: Uint8Array },
-    opts: SecretSessionOptions,
-  ): SessionSnapshot {
-    return {
-      chatId,
-      role,
-      state: role === 'initiator' ? 'initiating' : 'active',
-      ownIdentity,
-      peerIdentity,
-      ownLayer,
-      peerLayer,
-      keys: { current: { ...chatKey, generation: 0, since: (opts.now ?? Date.now)(), used: 0 }, retired: [] },
-      peerGeneration: 0,
-      seq: { out: 0, in: 0, peerAcked: 0, highestSeen: -1 },
-      rekey: { phase: 'idle' },
-      sent: [],
-      buffer: [],
-      ackPending: false,
-    }
   }
 
   /** The chat's state. */
@@ -354,7 +219,7 @@ export class SecretChatSession {
    */
   encrypt(message: OutgoingMessage): SecretEnvelope {
     this.#assertUsable('secret.encrypt')
-    checkOutgoing(message)
+    checkOutgoingMessage(message)
     return this.#sendSeq(message)
   }
 
@@ -381,46 +246,23 @@ export class SecretChatSession {
     assertBytes(envelope.data, 'envelope.data')
     const out: SecretOutcome[] = []
     if (!this.#usable(out)) return out
-    const keys = this.#keys!
-    let payload: SecretPayload
-    let generation: number
-    try {
-      checkEnvelopeShape(envelope.data)
-      const found = keys.lookup(envelopeFingerprint(envelope.data))
-      if (found.kind === 'retired')
-        throw new MtChatError('SECRET_DUPLICATE', 'envelope under a retired key', { op: 'secret.decrypt', details: { reason: 'retired key' } })
-      if (found.kind === 'unknown') throw new MtChatError('SECRET_BAD_FINGERPRINT', undefined, { op: 'secret.decrypt' })
-      generation = found.entry.generation
-      const bytes = openEnvelope(this.#p, found.entry.key, this.#peerX, envelope.data)
-      let decoded
-      try {
-        decoded = decodePayload(bytes)
-        wipe(bytes)
-      } catch (err) {
-        // Authenticated, so only the peer could have sent it: a broken peer ends the chat.
-        this.#abort(err as MtChatError, out)
-        return out
-      }
-      if (decoded.kind === 'ephemeral') {
-        if (decoded.payload.layer > this.#ownLayer)
-          throw new MtChatError('SECRET_BAD_PAYLOAD', 'ephemeral payload above our layer', { op: 'secret.decrypt', details: { reason: 'layer' } })
-        checkEphemeralDate(decoded.payload.date, this.#now())
-        out.push({ type: 'typing', date: decoded.payload.date })
-        return out
-      }
-      payload = decoded.payload
-      // random_id travels outside the encryption too; a mismatch is the relay's doing, not the peer's.
-      if (payload.random_id !== envelope.randomId)
-        throw new MtChatError('SECRET_BAD_PAYLOAD', 'random_id differs from the envelope’s', { op: 'secret.decrypt', details: { reason: 'random_id' } })
-    } catch (err) {
-      if (!MtChatError.is(err)) throw err
-      out.push(dropped(err))
+    const opened = openChatEnvelope(
+      { p: this.#p, keys: this.#keys!, peerX: this.#peerX, ownLayer: this.#ownLayer, now: this.#now() },
+      envelope,
+    )
+    if (opened.kind === 'abort') {
+      this.#abort(opened.error, out)
       return out
     }
-    if (payload.layer > this.#ownLayer) {
-      this.#abort(new MtChatError('SECRET_BAD_PAYLOAD', `peer used layer ${payload.layer} above ours`, { op: 'secret.decrypt', details: { reason: 'layer' } }), out)
+    if (opened.kind === 'dropped') {
+      out.push(dropped(opened.error))
       return out
     }
+    if (opened.kind === 'typing') {
+      out.push({ type: 'typing', date: opened.date })
+      return out
+    }
+    const { payload, generation } = opened
     let raw: number
     try {
       raw = this.#seq.receive(payload.out_seq_no, payload.in_seq_no).rawOut
@@ -773,17 +615,5 @@ export class SecretChatSession {
   #assertUsable(op: string): void {
     if (this.#state === 'aborted') throw new MtChatError('SECRET_ABORTED', undefined, { op })
     if (this.#state === 'closed') throw new MtChatError('INVALID_STATE', 'the chat is closed', { op })
-  }
-}
-
-function checkOutgoing(message: OutgoingMessage): void {
-  if (typeof message !== 'object' || message === null) throw new TypeError('"message" expected an object')
-  if (message._ === 'service' && !USER_ACTIONS.has((message.action as { _?: string } | undefined)?._ ?? ''))
-    throw new MtChatError('INVALID_ARGUMENT', 'only read, delete, TTL, screenshot and flush actions can be sent directly', { op: 'secret.encrypt' })
-  // Validate the wire form, so we never send what the peer's strict schema would refuse.
-  const result = v.safeParse(DecryptedMessageSchema, JSON.parse(new TextDecoder().decode(encodeBody(message))))
-  if (!result.success) {
-    const path = v.getDotPath(result.issues[0]) ?? '(root)'
-    throw new MtChatError('INVALID_ARGUMENT', `message: ${path}: ${result.issues[0].message}`, { op: 'secret.encrypt', details: { path } })
   }
 }

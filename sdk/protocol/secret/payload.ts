@@ -9,7 +9,8 @@ import * as v from 'valibot'
 import { MtChatError } from '../../errors.js'
 import { fromUtf8 } from '../../util/bytes.js'
 import { encodeBody } from '../schemas/common.js'
-import { type EphemeralPayload, EphemeralPayloadSchema, type SecretPayload, SecretPayloadSchema } from '../schemas/secret.js'
+import { DecryptedMessageSchema, type EphemeralPayload, EphemeralPayloadSchema, type SecretPayload, SecretPayloadSchema } from '../schemas/secret.js'
+import type { OutgoingMessage } from './outcomes.js'
 
 /** How far an ephemeral payload's date may be from our clock (§4.3). */
 export const EPHEMERAL_WINDOW_MS = 60_000
@@ -57,4 +58,23 @@ function check<S extends v.GenericSchema>(schema: S, value: unknown): v.InferOut
     op: 'secret.payload',
     details: { reason: 'schema', path },
   })
+}
+
+const USER_ACTIONS = new Set(['readMessages', 'deleteMessages', 'flushHistory', 'setTTL', 'screenshot'])
+
+/**
+ * Checks what the application asks to send: a text, a file or a user service action (read,
+ * delete, TTL, screenshot, flush), valid in its wire form, so we never send what the peer's strict
+ * schema would refuse. Protocol actions (resend, re-key, layer, noop) are the session's own.
+ * @throws MtChatError INVALID_ARGUMENT naming the field
+ */
+export function checkOutgoingMessage(message: OutgoingMessage): void {
+  if (typeof message !== 'object' || message === null) throw new TypeError('"message" expected an object')
+  if (message._ === 'service' && !USER_ACTIONS.has((message.action as { _?: string } | undefined)?._ ?? ''))
+    throw new MtChatError('INVALID_ARGUMENT', 'only read, delete, TTL, screenshot and flush actions can be sent directly', { op: 'secret.encrypt' })
+  const result = v.safeParse(DecryptedMessageSchema, JSON.parse(fromUtf8(encodeBody(message))))
+  if (!result.success) {
+    const path = v.getDotPath(result.issues[0]) ?? '(root)'
+    throw new MtChatError('INVALID_ARGUMENT', `message: ${path}: ${result.issues[0].message}`, { op: 'secret.encrypt', details: { path } })
+  }
 }
