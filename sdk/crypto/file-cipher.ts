@@ -147,9 +147,9 @@ abstract class ChunkCipher {
   }
 
   /** Feeds one piece of input; yields every output chunk it completes. */
-  abstract push(data: Uint8Array): AsyncGenerator<Uint8Array>
+  protected abstract push(data: Uint8Array): AsyncGenerator<Uint8Array>
   /** Ends the input; yields what is left. */
-  abstract finish(): AsyncGenerator<Uint8Array>
+  protected abstract finish(): AsyncGenerator<Uint8Array>
 
   /**
    * Runs a whole input stream through this cipher.
@@ -241,7 +241,7 @@ export class FileEncryptor extends ChunkCipher {
     return sealed
   }
 
-  async *push(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  protected async *push(data: Uint8Array): AsyncGenerator<Uint8Array> {
     assertBytes(data, 'chunk')
     let rest = data
     while (rest.length > 0) {
@@ -262,7 +262,7 @@ export class FileEncryptor extends ChunkCipher {
     }
   }
 
-  async *finish(): AsyncGenerator<Uint8Array> {
+  protected async *finish(): AsyncGenerator<Uint8Array> {
     yield await this.seal(this.buf.subarray(0, this.filled), true)
     this.filled = 0
     this.publish(this.finalDigest())
@@ -351,7 +351,7 @@ export class FileDecryptor extends ChunkCipher {
     this.fail('FILE_CHUNK_INVALID', `chunk ${this.index} does not authenticate`)
   }
 
-  async *push(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  protected async *push(data: Uint8Array): AsyncGenerator<Uint8Array> {
     assertBytes(data, 'chunk')
     let rest = data
     while (rest.length > 0) {
@@ -370,7 +370,7 @@ export class FileDecryptor extends ChunkCipher {
     }
   }
 
-  async *finish(): AsyncGenerator<Uint8Array> {
+  protected async *finish(): AsyncGenerator<Uint8Array> {
     if (!this.done) yield await this.openLast()
     const result = this.finalDigest()
     if (this.expect.sha256 !== undefined && !ctEqual(result.sha256!, this.expect.sha256))
