@@ -394,7 +394,7 @@ export class Connection {
     this.session?.close()
     this.outbox = []
     this.unacked.clear()
-    if (this.bound) ctx.services.presence.disconnected(this.bound.id).catch((err: unknown) => ctx.log.warn({ err: errorFacts(err) }, 'gateway: presence update failed'))
+    if (this.bound) ctx.hub.track(ctx.services.presence.disconnected(this.bound.id).catch((err: unknown) => ctx.log.warn({ err: errorFacts(err) }, 'gateway: presence update failed')))
     if (this.rejectionCount > AUDIT_REJECTIONS)
       ctx.services.audit.record('ws.closed', { userId: this.bound?.id, ip: this.transport.remote, meta: { code, transport: this.transport.kind, rejected: this.rejectionCount, ...Object.fromEntries(this.rejections) } })
   }

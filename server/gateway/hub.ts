@@ -40,6 +40,18 @@ export class Hub {
 
   /** True once shutdown began: connections drop incoming frames (clients resend after reconnecting). */
   draining = false
+  private readonly chores = new Set<Promise<unknown>>()
+
+  /** Keeps a background write (last_seen on disconnect) for {@link settle} to wait for. */
+  track(p: Promise<unknown>): void {
+    const q = p.finally(() => this.chores.delete(q))
+    this.chores.add(q)
+  }
+
+  /** Waits for tracked background writes (shutdown, before storage closes). */
+  async settle(): Promise<void> {
+    while (this.chores.size) await Promise.allSettled([...this.chores])
+  }
 
   /** Stops processing incoming frames (shutdown). */
   stopReading(): void {

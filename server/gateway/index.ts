@@ -121,6 +121,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         polls.close()
         hub.closeAll(CLOSE_CODES.GOING_AWAY, 'relay shutting down')
         hub.stop()
+        await hub.settle()
         ws.close()
       })()
       return closing

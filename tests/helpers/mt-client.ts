@@ -75,6 +75,8 @@ export class TestClient {
   /** Resolves when the connection closes. */
   readonly closed: Promise<CloseInfo>
   closeInfo: CloseInfo | undefined
+  /** Bytes of every frame received (accepted or not). */
+  bytesReceived = 0
   private readonly calls = new Map<bigint, { method: RpcMethod; resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   private waiters: Array<{ match: (b: RelayBody) => boolean } & Waiter> = []
   private ackTimer: NodeJS.Timeout | undefined
@@ -125,6 +127,7 @@ export class TestClient {
   }
 
   private onFrame(frame: Uint8Array): void {
+    this.bytesReceived += frame.length
     const r = this.session.unpack(frame)
     if (!r.ok) {
       this.refused.push(r)
