@@ -58,6 +58,18 @@ export class CloudChatImpl extends ChatBase implements CloudChat {
 
   async #queue(content: Pick<MessageRecord, 'text' | 'file'>, replyTo: string | undefined, ttl: number | undefined): Promise<Message> {
     const [peer, me] = await Promise.all([this.peerId(), this.ctx.me()])
+    // Under the chat's lock, so sends take their outbox places in call order.
+    const sent = await this.ctx.lock(`cloud:${peer}`).run(() => this.#enqueue(peer, me, content, replyTo, ttl))
+    return sent.promise
+  }
+
+  async #enqueue(
+    peer: number,
+    me: number,
+    content: Pick<MessageRecord, 'text' | 'file'>,
+    replyTo: string | undefined,
+    ttl: number | undefined,
+  ): Promise<{ promise: Promise<Message> }> {
     const replyServerId = replyTo ? (await this.locate(replyTo, 'chat.send')).record.serverId : undefined
     if (replyTo && replyServerId === undefined) throw new MtChatError('INVALID_STATE', 'the message replied to is not stored by the relay yet', { op: 'chat.send' })
     const id = this.ctx.randomId()
@@ -96,10 +108,10 @@ export class CloudChatImpl extends ChatBase implements CloudChat {
         },
       }
     })
-    const sent = this.ctx.waitSent(id)
+    const promise = this.ctx.waitSent(id)
     tx.after(() => this.ctx.emit('cloud', peer, 'status', { id, status: 'sending' }))
     await tx.commit(this.ctx.storage)
-    return sent
+    return { promise }
   }
 
   async typing(): Promise<void> {

@@ -90,7 +90,10 @@ export class Outbox {
 
   /** Sends what is waiting, if online; safe to call any time. */
   kick(): void {
-    if (this.#conn.state !== 'online') return
+    if (this.#conn.state !== 'online') {
+      this.#conn.ensureStarted() // something to send: connect (lazily) if nothing else has
+      return
+    }
     if (this.#running) {
       this.#again = true
       return

@@ -174,11 +174,16 @@ export class Connection extends EventEmitter<Events> {
     }
   }
 
+  /** Starts connecting if nothing has started it yet (idle) or it was stopped; else a no-op. */
+  ensureStarted(): void {
+    if (this.#state === 'idle' || this.#state === 'closed') this.start()
+  }
+
   /** Resolves once online; rejects on a permanent failure or {@link Connection.stop}. Starts connecting. */
   whenOnline(signal?: AbortSignal): Promise<void> {
     if (this.#state === 'online') return Promise.resolve()
     if (this.#fatal) return Promise.reject(this.#fatal)
-    if (this.#state === 'idle' || this.#state === 'closed') this.start() // lazy; an offline backoff keeps its pace
+    this.ensureStarted() // lazy; an offline backoff keeps its pace
     return new Promise((resolve, reject) => {
       const w = { resolve, reject }
       this.#waiters.push(w)

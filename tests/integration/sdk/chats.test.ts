@@ -100,3 +100,47 @@ describe('secret chat between two clients', () => {
     expect((await chatB.history()).map((m) => m.text)).toEqual(['secret reply'])
   })
 })
+
+describe('over HTTP long-polling only', () => {
+  it('exchanges cloud and secret messages with both clients on POST /v1/poll', async () => {
+    const { pollTransport } = await import('../../../sdk/index.node.js')
+    const [ua, ub] = await Promise.all([h.relay.register(), h.relay.register()])
+    const a = h.client(ua, { transport: pollTransport() })
+    const b = h.client(ub, { transport: pollTransport() })
+    const states = collect<{ to: string; transport?: string }>(a, 'state')
+    const inbox = collect<Message>(b, 'message')
+    await b.connect()
+    await a.cloudChat(ub.id).send('cloud via poll')
+    await a.secretChat(ub.id).send('secret via poll')
+    await until(() => inbox.length === 2, 15_000, 'b receives over poll')
+    expect(inbox.map((m) => `${m.kind}:${m.text}`).sort()).toEqual(['cloud:cloud via poll', 'secret:secret via poll'])
+    const back = collect<Message>(a, 'message')
+    await inbox.find((m) => m.kind === 'secret')!.chat.send('reply via poll')
+    await until(() => back.length === 1, 15_000, 'a receives over poll')
+    expect(states.find((s) => s.to === 'online')?.transport).toBe('poll')
+  })
+
+  it('falls back to long-polling when WebSocket cannot connect', async () => {
+    const { pollTransport, webSocketTransport } = await import('../../../sdk/index.node.js')
+    const ua = await h.relay.register()
+    // A WebSocket class that always fails, as behind a proxy that strips Upgrade.
+    class Broken {
+      binaryType = ''
+      readyState = 0
+      onopen = null
+      onmessage = null
+      onclose: ((e: { code: number; reason: string }) => void) | null = null
+      onerror: ((e: unknown) => void) | null = null
+      constructor() {
+        setTimeout(() => this.onerror?.({}), 5)
+      }
+      send() {}
+      close() {}
+    }
+    const a = h.client(ua, { transport: [webSocketTransport(Broken as never), pollTransport()] })
+    const states = collect<{ to: string; transport?: string; code: string }>(a, 'state')
+    await a.connect()
+    expect(states[1]).toMatchObject({ to: 'offline', transport: 'websocket' })
+    expect(states.at(-1)).toMatchObject({ to: 'online', transport: 'poll' })
+  })
+})
