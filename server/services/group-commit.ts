@@ -45,6 +45,8 @@ export class GroupCommitter {
   private idle: Array<() => void> = []
   private readonly maxBatch: number
   private readonly concurrency: number
+  /** Chat rows known to exist: they are never deleted, so a committed insert can be remembered. */
+  private readonly knownChats = new Set<string>()
 
   constructor(
     private readonly deps: { store: Store; clock: Clock; bus: UpdateBus; metrics?: RelayMetrics },
@@ -114,8 +116,10 @@ export class GroupCommitter {
   private async run(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
     const { store, clock, bus, metrics } = this.deps
     const stop = metrics?.commitDuration.startTimer()
-    const result = await store.transaction((trx) => runBatch(trx, store.cipher, ops, clock.now()))
+    const result = await store.transaction((trx) => runBatch(trx, store.cipher, ops, clock.now(), this.knownChats))
     stop?.()
+    if (this.knownChats.size > 200_000) this.knownChats.clear()
+    for (const c of result.chats) this.knownChats.add(c)
     metrics?.commitBatchSize.observe(undefined, ops.length)
     if (result.stored.cloud) metrics?.messagesStored.inc({ kind: 'cloud' }, result.stored.cloud)
     if (result.stored.secret) metrics?.messagesStored.inc({ kind: 'secret' }, result.stored.secret)

@@ -31,6 +31,8 @@ export interface BatchResult {
   /** To publish after the commit, in pts order per user. */
   deliveries: Delivery[]
   stored: { cloud: number; secret: number }
+  /** "user:peer" chat rows this batch ensured (the caller may cache them once committed). */
+  chats: string[]
 }
 
 type StatusData = { peer: number; status: 'delivered' | 'read'; max_id?: number; chat_id?: string; random_id?: string }
@@ -48,7 +50,14 @@ function usersOf(op: WriteOp): number[] {
 }
 
 /** Runs `ops` inside `trx`. See the module comment. */
-export async function runBatch(trx: Knex.Transaction, cipher: StorageCipher, ops: readonly WriteOp[], now: number): Promise<BatchResult> {
+export async function runBatch(
+  trx: Knex.Transaction,
+  cipher: StorageCipher,
+  ops: readonly WriteOp[],
+  now: number,
+  /** "user:peer" chat rows known to exist (chat rows are never deleted), to skip re-inserting them. */
+  knownChats: ReadonlySet<string> = new Set(),
+): Promise<BatchResult> {
   const out: Array<WriteOutcome | undefined> = ops.map((op) => {
     const error = checkOp(op)
     return error ? { ok: false, error } : undefined
@@ -193,10 +202,9 @@ export async function runBatch(trx: Knex.Transaction, cipher: StorageCipher, ops
     for (const i of raced) dupRows.set(i, byKey.get(`${(ops[i] as SendOp).from}:${(ops[i] as SendOp).randomId}`)!)
   }
   const inserted = newSends.filter((i) => !raced.includes(i))
-  const pairs = [...inserted.map((i) => ops[i] as SendOp), ...newSecrets.map((i) => ops[i] as SendSecretOp)].flatMap((op) => [
-    [op.from, op.to] as const,
-    [op.to, op.from] as const,
-  ])
+  const pairs = [...inserted.map((i) => ops[i] as SendOp), ...newSecrets.map((i) => ops[i] as SendSecretOp)]
+    .flatMap((op) => [[op.from, op.to] as const, [op.to, op.from] as const])
+    .filter(([u, p]) => !knownChats.has(`${u}:${p}`))
   await ensureChats(trx, pairs, now)
   for (const i of inserted) {
     const op = ops[i] as SendOp
@@ -282,5 +290,6 @@ export async function runBatch(trx: Knex.Transaction, cipher: StorageCipher, ops
     outcomes: out.map((o) => o ?? { ok: false, error: new MtChatError('INTERNAL', 'operation produced no result') }),
     deliveries,
     stored: { cloud: inserted.length, secret: envIds.size },
+    chats: pairs.map(([u, p]) => `${u}:${p}`),
   }
 }

@@ -5,6 +5,7 @@
  * message; `update.identity` fans out to the peers listed here.
  * @module
  */
+import { bulkInsert } from './bulk.js'
 import { chunk, type Db } from './db.js'
 
 /** A `chats` row. */
@@ -20,7 +21,12 @@ export interface ChatRow {
 /** Creates the membership rows that do not exist yet (both directions are passed by the caller). */
 export async function ensureChats(db: Db, pairs: ReadonlyArray<readonly [number, number]>, now: number): Promise<void> {
   const unique = [...new Map(pairs.map(([u, p]) => [`${u}:${p}`, { user_id: u, peer_id: p, created_at: now }])).values()]
-  for (const part of chunk(unique, 200)) await db('chats').insert(part).onConflict(['user_id', 'peer_id']).ignore()
+  const columns = [
+    { name: 'user_id', pg: 'int' },
+    { name: 'peer_id', pg: 'int' },
+    { name: 'created_at', pg: 'bigint' },
+  ] as const
+  await bulkInsert(db, 'chats', columns, unique, { conflict: ['user_id', 'peer_id'] })
 }
 
 function toRow(r: Record<string, unknown>): ChatRow {

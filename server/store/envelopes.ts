@@ -5,6 +5,7 @@
  * envelopes with the update log in pts order without a second copy in `updates`.
  * @module
  */
+import { bulkInsert, selectByKeys, type BulkColumn } from './bulk.js'
 import { chunk, returningRows, type Db } from './db.js'
 
 /** An `envelopes` row. */
@@ -25,18 +26,32 @@ export interface EnvelopeRow {
 /** Key of an envelope for deduplication: sender, recipient, recipient device, random_id. */
 export type EnvelopeKey = readonly [number, number, string, string]
 
+const COLUMNS: readonly BulkColumn[] = [
+  { name: 'recipient_id', pg: 'int' },
+  { name: 'recipient_device', pg: 'text' },
+  { name: 'sender_id', pg: 'int' },
+  { name: 'sender_device', pg: 'text' },
+  { name: 'chat_id', pg: 'text' },
+  { name: 'random_id', pg: 'text' },
+  { name: 'data', pg: 'bytea' },
+  { name: 'init', pg: 'text' },
+  { name: 'date', pg: 'bigint' },
+  { name: 'pts', pg: 'bigint' },
+]
+const KEY: readonly BulkColumn[] = [
+  { name: 'sender_id', pg: 'int' },
+  { name: 'recipient_id', pg: 'int' },
+  { name: 'recipient_device', pg: 'text' },
+  { name: 'random_id', pg: 'text' },
+]
+
 /** Inserts envelopes, skipping duplicates; returns ids keyed by {@link envelopeKeyString}. */
 export async function insertEnvelopes(db: Db, rows: ReadonlyArray<Omit<EnvelopeRow, 'id'>>): Promise<Map<string, number>> {
-  const ids = new Map<string, number>()
-  for (const part of chunk(rows, 200)) {
-    const out = (await db('envelopes')
-      .insert(part)
-      .onConflict(['sender_id', 'recipient_id', 'recipient_device', 'random_id'])
-      .ignore()
-      .returning(['id', 'sender_id', 'recipient_id', 'recipient_device', 'random_id'])) as Array<Omit<EnvelopeRow, 'data'>>
-    for (const r of out) ids.set(envelopeKeyString([r.sender_id, r.recipient_id, r.recipient_device, r.random_id]), Number(r.id))
-  }
-  return ids
+  const out = await bulkInsert<Omit<EnvelopeRow, 'data'>>(db, 'envelopes', COLUMNS, rows as unknown as Record<string, unknown>[], {
+    conflict: ['sender_id', 'recipient_id', 'recipient_device', 'random_id'],
+    returning: ['id', 'sender_id', 'recipient_id', 'recipient_device', 'random_id'],
+  })
+  return new Map(out.map((r) => [envelopeKeyString([Number(r.sender_id), Number(r.recipient_id), r.recipient_device, r.random_id]), Number(r.id)]))
 }
 
 export function envelopeKeyString(k: EnvelopeKey): string {
@@ -45,10 +60,7 @@ export function envelopeKeyString(k: EnvelopeKey): string {
 
 /** Pending envelopes with the given keys. */
 export async function findEnvelopes(db: Db, keys: readonly EnvelopeKey[]): Promise<EnvelopeRow[]> {
-  const out: EnvelopeRow[] = []
-  for (const part of chunk(keys, 200))
-    out.push(...(await db('envelopes').whereIn(['sender_id', 'recipient_id', 'recipient_device', 'random_id'], part.map((k) => [...k]))))
-  return out.map((r) => ({ ...r, id: Number(r.id), pts: Number(r.pts) }))
+  return (await selectByKeys<EnvelopeRow>(db, 'envelopes', KEY, keys)).map((r) => ({ ...r, id: Number(r.id), pts: Number(r.pts), sender_id: Number(r.sender_id), recipient_id: Number(r.recipient_id) }))
 }
 
 /** A device's pending envelopes with `after < pts ≤ upTo`, ascending, at most `limit`. */

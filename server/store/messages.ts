@@ -5,6 +5,7 @@
  * `chat_lo < chat_hi` the two user ids, so both directions share one index range.
  * @module
  */
+import { bulkInsert, selectByKeys, type BulkColumn } from './bulk.js'
 import { bool, chunk, type Db } from './db.js'
 
 /** A `messages` row. */
@@ -29,6 +30,24 @@ export interface MessageRow {
 /** Fields of a new message row. */
 export type NewMessageRow = Omit<MessageRow, 'id' | 'expires_at' | 'hidden_sender' | 'hidden_recipient'>
 
+const COLUMNS: readonly BulkColumn[] = [
+  { name: 'sender_id', pg: 'int' },
+  { name: 'recipient_id', pg: 'int' },
+  { name: 'chat_lo', pg: 'int' },
+  { name: 'chat_hi', pg: 'int' },
+  { name: 'random_id', pg: 'text' },
+  { name: 'date', pg: 'bigint' },
+  { name: 'key_id', pg: 'text' },
+  { name: 'body', pg: 'bytea' },
+  { name: 'file_id', pg: 'text' },
+  { name: 'ttl', pg: 'int' },
+  { name: 'sender_pts', pg: 'bigint' },
+]
+const KEY: readonly BulkColumn[] = [
+  { name: 'sender_id', pg: 'int' },
+  { name: 'random_id', pg: 'text' },
+]
+
 /** The ordered pair key of a chat. */
 export function chatKey(a: number, b: number): { lo: number; hi: number } {
   return a < b ? { lo: a, hi: b } : { lo: b, hi: a }
@@ -47,26 +66,16 @@ function toRow(r: Record<string, unknown>): MessageRow {
  * Returns the inserted rows' ids keyed by "sender:random_id" (RETURNING order is not guaranteed).
  */
 export async function insertMessages(db: Db, rows: readonly NewMessageRow[]): Promise<Map<string, number>> {
-  const ids = new Map<string, number>()
-  for (const part of chunk(rows, 200)) {
-    const out = (await db('messages')
-      .insert(part)
-      .onConflict(['sender_id', 'random_id'])
-      .ignore()
-      .returning(['id', 'sender_id', 'random_id'])) as Array<{ id: number; sender_id: number; random_id: string }>
-    for (const r of out) ids.set(`${r.sender_id}:${r.random_id}`, Number(r.id))
-  }
-  return ids
+  const out = await bulkInsert<{ id: number; sender_id: number; random_id: string }>(db, 'messages', COLUMNS, rows as unknown as Record<string, unknown>[], {
+    conflict: ['sender_id', 'random_id'],
+    returning: ['id', 'sender_id', 'random_id'],
+  })
+  return new Map(out.map((r) => [`${r.sender_id}:${r.random_id}`, Number(r.id)]))
 }
 
 /** Existing messages with the given `(sender, random_id)` keys. */
 export async function findByRandomIds(db: Db, keys: ReadonlyArray<readonly [number, string]>): Promise<MessageRow[]> {
-  const out: MessageRow[] = []
-  for (const part of chunk(keys, 400)) {
-    const rows = await db('messages').whereIn(['sender_id', 'random_id'], part.map(([s, r]) => [s, r]))
-    out.push(...rows.map(toRow))
-  }
-  return out
+  return (await selectByKeys<Record<string, unknown>>(db, 'messages', KEY, keys)).map(toRow)
 }
 
 export async function getMessagesByIds(db: Db, ids: readonly number[]): Promise<MessageRow[]> {

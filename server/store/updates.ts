@@ -11,6 +11,7 @@
  * @module
  */
 import { dialectOf } from './dialect.js'
+import { bulkInsert, type BulkColumn } from './bulk.js'
 import { chunk, rawRows, type Db } from './db.js'
 
 /** Kinds of stored updates (`update.<kind>` on the wire; secret envelopes live in `envelopes`). */
@@ -50,8 +51,17 @@ export async function allocatePts(db: Db, counts: ReadonlyMap<number, number>): 
   return first
 }
 
+const COLUMNS: readonly BulkColumn[] = [
+  { name: 'user_id', pg: 'int' },
+  { name: 'pts', pg: 'bigint' },
+  { name: 'kind', pg: 'text' },
+  { name: 'ref_id', pg: 'bigint' },
+  { name: 'data', pg: 'text' },
+  { name: 'date', pg: 'bigint' },
+]
+
 export async function insertUpdates(db: Db, rows: readonly UpdateRow[]): Promise<void> {
-  for (const part of chunk(rows, 250)) await db('updates').insert(part)
+  await bulkInsert(db, 'updates', COLUMNS, rows as unknown as Record<string, unknown>[])
 }
 
 /** The user's current pts (0 for a new user). */

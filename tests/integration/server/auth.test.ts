@@ -101,7 +101,8 @@ describe.each(variants)('accounts on %s', (db) => {
     })
 
     it('needs a bearer token: missing, malformed and unknown tokens get 401 with WWW-Authenticate', async () => {
-      for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: `Bearer mts_${'A'.repeat(43)}` }, { authorization: 'Bearer garbage' }]) {
+      const variants: Array<Record<string, string>> = [{}, { authorization: 'Basic abc' }, { authorization: `Bearer mts_${'A'.repeat(43)}` }, { authorization: 'Bearer garbage' }]
+      for (const headers of variants) {
         const res = await t.api.get('/v1/me', { headers })
         expect(res.status).toBe(401)
         expect(res.body.error.code).toBe('UNAUTHORIZED')
