@@ -10,7 +10,7 @@ import { MtChatError } from '../sdk/errors.js'
 import { parseCommandLine, resolveConfig, type RelayConfig } from './config.js'
 import { helpText } from './config-options.js'
 import { createLogger } from './logger.js'
-import { createRelay } from './relay.js'
+import { createChatRelay } from './gateway/plugin.js'
 import { loadStorageKeys } from './secrets.js'
 import { auditJsonLine, AuditLog } from './services/audit.js'
 import { systemClock } from './clock.js'
@@ -43,7 +43,7 @@ async function exportAudit(config: RelayConfig, since: number | undefined): Prom
 }
 
 async function start(cmd: ReturnType<typeof parseCommandLine>): Promise<void> {
-  const relay = await createRelay(cmd.input)
+  const relay = await createChatRelay(cmd.input)
   let stopping = false
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -38,3 +38,10 @@ export type {
   CloudMessageJson, EphemeralUpdate, FileRefJson, MessageStatus, PresenceJson, SecretEnvelopeJson, SecretInitJson, StoredUpdate, Update,
 } from './services/update-types.js'
 export { RELAY_VERSION } from './version.js'
+// The gateway (WebSocket + long-polling) and the broker (in-process or Redis).
+export { createChatRelay, gatewayPlugin } from './gateway/plugin.js'
+export type { ChatRelayOptions, GatewayPlugin, GatewayPluginOptions } from './gateway/plugin.js'
+export { createGateway } from './gateway/index.js'
+export type { Gateway, GatewayDeps, GatewayOptions, GatewayServices } from './gateway/index.js'
+export { createBroker, LocalBroker, RedisBroker } from './broker/index.js'
+export type { Broker, BrokerDeps, RedisBrokerOptions } from './broker/index.js'

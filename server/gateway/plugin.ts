@@ -8,8 +8,9 @@
  */
 import { nodeProvider } from '../../sdk/crypto/node.js'
 import type { CryptoProvider } from '../../sdk/crypto/provider.js'
+import { createBroker } from '../broker/index.js'
 import type { Broker } from '../broker/types.js'
-import type { Relay, RelayPlugin } from '../relay.js'
+import { createRelay, type Relay, type RelayOptions, type RelayPlugin } from '../relay.js'
 import { createGateway, type Gateway } from './index.js'
 import type { GatewayOptions } from './options.js'
 
@@ -64,5 +65,32 @@ export function gatewayPlugin(o: GatewayPluginOptions = {}): GatewayPlugin {
     async close() {
       await gateway?.close()
     },
+  }
+}
+
+/** Options of {@link createChatRelay}: the relay's, plus the gateway's limits. */
+export type ChatRelayOptions = RelayOptions & { gateway?: GatewayOptions }
+
+/**
+ * A relay with the gateway, and with the Redis broker as its update bus and presence when
+ * `redisUrl` (`REDIS_URL`) is set — what `mt-chat-server start` runs.
+ * @example
+ * ```ts
+ * const relay = await createChatRelay({ port: 8080, redisUrl: process.env.REDIS_URL })
+ * await relay.listen()
+ * ```
+ */
+export async function createChatRelay(options: ChatRelayOptions = {}): Promise<Relay> {
+  const { gateway, ...relayOptions } = options
+  const broker = relayOptions.redisUrl ? await createBroker({ redisUrl: relayOptions.redisUrl }) : undefined
+  try {
+    return await createRelay({
+      ...relayOptions,
+      ...(broker ? { bus: broker, presence: broker.presence } : {}),
+      plugins: [...(relayOptions.plugins ?? []), gatewayPlugin({ broker, options: gateway })],
+    })
+  } catch (err) {
+    await broker?.close()
+    throw err
   }
 }
