@@ -8,7 +8,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type Router from '@koa/router'
+import type { Router } from '@koa/router'
 import { EventEmitter } from 'eventemitter3'
 import type Koa from 'koa'
 import type { DestinationStream } from 'pino'

@@ -6,7 +6,7 @@
  */
 import { bodyParser } from '@koa/bodyparser'
 import cors from '@koa/cors'
-import Router from '@koa/router'
+import { Router } from '@koa/router'
 import Koa from 'koa'
 import { accessLog, type InFlight } from './access-log.js'
 import type { HttpDeps } from './context.js'

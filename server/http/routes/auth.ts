@@ -4,7 +4,7 @@
  * guarded by the per-account/per-IP lockout.
  * @module
  */
-import Router, { type RouterMiddleware } from '@koa/router'
+import { Router, type RouterMiddleware } from '@koa/router'
 import * as v from 'valibot'
 import { requireAuth, type AuthState } from '../../auth/middleware.js'
 import { clientIp, type AuthedContext, type HttpDeps } from '../context.js'

@@ -5,7 +5,7 @@
  * cannot even be addressed.
  * @module
  */
-import Router from '@koa/router'
+import { Router } from '@koa/router'
 import * as v from 'valibot'
 import { FileRefSchema } from '../../../sdk/protocol/schemas/types.js'
 import { requireAuth } from '../../auth/middleware.js'

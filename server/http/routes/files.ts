@@ -5,7 +5,7 @@
  * `services/files.ts`.
  * @module
  */
-import Router from '@koa/router'
+import { Router } from '@koa/router'
 import type { IncomingMessage } from 'node:http'
 import * as v from 'valibot'
 import { MtChatError } from '../../../sdk/errors.js'

@@ -4,7 +4,7 @@
  * it) and `/metrics` (Prometheus text; bearer-protected when MT_METRICS_TOKEN is set).
  * @module
  */
-import Router from '@koa/router'
+import { Router } from '@koa/router'
 import { timingSafeEqual } from 'node:crypto'
 import { MtChatError } from '../../../sdk/errors.js'
 import { PROMETHEUS_CONTENT_TYPE } from '../../metrics/registry.js'

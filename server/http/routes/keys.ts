@@ -5,7 +5,7 @@
  * own `PublishBundleSchema`, so client and relay agree byte for byte.
  * @module
  */
-import Router from '@koa/router'
+import { Router } from '@koa/router'
 import * as v from 'valibot'
 import { PublishBundleSchema } from '../../../sdk/protocol/schemas/secret.js'
 import { requireAuth } from '../../auth/middleware.js'

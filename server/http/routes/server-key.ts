@@ -4,7 +4,7 @@
  * from this endpoint is only as safe as the TLS in front of it, so apps should ship the key.
  * @module
  */
-import Router from '@koa/router'
+import { Router } from '@koa/router'
 import type { HttpDeps } from '../context.js'
 
 /** /server-key. */

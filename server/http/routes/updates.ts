@@ -3,7 +3,7 @@
  * integrations and debugging; clients use the RPC (docs/PROTOCOL.md §3.1).
  * @module
  */
-import Router from '@koa/router'
+import { Router } from '@koa/router'
 import * as v from 'valibot'
 import { requireAuth } from '../../auth/middleware.js'
 import type { AuthedContext, HttpDeps } from '../context.js'

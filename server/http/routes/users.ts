@@ -3,7 +3,7 @@
  * cursor, profiles and presence. All need a signed-in caller.
  * @module
  */
-import Router from '@koa/router'
+import { Router } from '@koa/router'
 import * as v from 'valibot'
 import { requireAuth } from '../../auth/middleware.js'
 import { meJson } from '../../services/users.js'
