@@ -58,6 +58,8 @@ interface Buffered {
 }
 
 const dropped = (error: MtChatError): SecretOutcome => ({ type: 'dropped', error })
+// Envelopes leave as copies: the kept bytes must stay exactly what was sent, whatever the caller does.
+const copy = (e: StoredEnvelope): SecretEnvelope => ({ ...e, data: e.data.slice() })
 
 /**
  * A secret chat's protocol state. Create it with {@link SecretChatSession.initiate},
@@ -339,7 +341,7 @@ export class SecretChatSession {
    * the first time: re-send them after a reconnect if the relay may not have stored them.
    */
   pendingEnvelopes(): SecretEnvelope[] {
-    return [...this.#sent.values()].map((e) => ({ ...e }))
+    return [...this.#sent.values()].map(copy)
   }
 
   /**
@@ -408,7 +410,7 @@ export class SecretChatSession {
     if (this.#sent.size > this.#maxStored) this.#sent.delete(this.#sent.keys().next().value!)
     keys.current.used++
     this.#ackPending = false
-    return { ...envelope }
+    return copy(envelope)
   }
 
   #sendAction(action: SecretAction, purpose: SendPurpose, out: SecretOutcome[]): void {
@@ -495,7 +497,7 @@ export class SecretChatSession {
         return
       }
       // §4.4: the exact bytes of the first time, never a new encryption at the same position.
-      answers.push({ type: 'send', purpose: 'resend', envelope: { ...e } })
+      answers.push({ type: 'send', purpose: 'resend', envelope: copy(e) })
     }
     out.push(...answers)
   }
@@ -516,7 +518,7 @@ export class SecretChatSession {
       if (!retransmit) return
       const env = this.#sent.get(prev.raw)
       if (env) {
-        out.push({ type: 'send', purpose: 'resendRequest', envelope: { ...env } })
+        out.push({ type: 'send', purpose: 'resendRequest', envelope: copy(env) })
         return
       }
       // The peer has the request (it acknowledged it) but its answers were lost: ask anew.
