@@ -50,10 +50,12 @@ export class CloudChatImpl extends ChatBase implements CloudChat {
 
   async sendFile(file: FileSource, opts: SendFileOptions = {}): Promise<Message> {
     checkFileOptions(opts)
+    // docs/PROTOCOL.md §3: a cloud message carries text or a file, not both.
+    if (opts.caption) throw new MtChatError('INVALID_ARGUMENT', 'cloud file messages have no caption: send the text as its own message', { op: 'chat.sendFile' })
     const name = opts.name ?? (file as { name?: string }).name ?? 'file'
     const mime = opts.mime ?? (file as { type?: string }).type ?? 'application/octet-stream'
     const ref = await this.ctx.upload(file, { name, mime, size: opts.size, onProgress: opts.onProgress, signal: opts.signal })
-    return this.#queue({ file: ref, ...(opts.caption ? { text: opts.caption } : {}) }, opts.replyTo, opts.ttl)
+    return this.#queue({ file: ref }, opts.replyTo, opts.ttl)
   }
 
   async #queue(content: Pick<MessageRecord, 'text' | 'file'>, replyTo: string | undefined, ttl: number | undefined): Promise<Message> {
@@ -85,11 +87,6 @@ export class CloudChatImpl extends ChatBase implements CloudChat {
       ...(replyTo ? { replyTo } : {}),
       ...(ttl ? { ttl } : {}),
       status: 'sending',
-    }
-    // A file message's caption rides in `text` on the wire; locally it is the caption.
-    if (content.file && content.text) {
-      record.caption = content.text
-      delete record.text
     }
     await this.ctx.outbox.add(tx, (key) => {
       const historyKey = this.ctx.history.pendingKey(peer, key)

@@ -24,6 +24,8 @@ export interface UploadOptions {
   signal?: AbortSignal
   /** Attempts per chunk before giving up (default 5). */
   attempts?: number
+  /** Chunks uploaded at once (default 4). */
+  parallel?: number
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -46,11 +48,23 @@ export async function uploadFile(p: CryptoProvider, http: HttpApi, source: FileS
   const created = await http.request<{ id: string; chunk_size: number; chunks: number }>('POST', '/v1/files', { body: { size: total }, signal: o.signal })
   let loaded = 0
   let n = 0
-  for await (const chunk of enc.stream(sourceBytes(source, size, o.signal))) {
-    await putChunk(http, created.id, n, chunk, o)
-    loaded += chunk.length
-    n++
-    o.onProgress?.({ loaded, total })
+  // A few chunks in flight hide the round trips; memory stays at a few 64 KiB chunks.
+  const inflight: Promise<void>[] = []
+  const parallel = o.parallel ?? 4
+  try {
+    for await (const chunk of enc.stream(sourceBytes(source, size, o.signal))) {
+      inflight.push(
+        putChunk(http, created.id, n++, chunk, o).then(() => {
+          loaded += chunk.length
+          o.onProgress?.({ loaded, total })
+        }),
+      )
+      if (inflight.length >= parallel) await inflight.shift()
+    }
+    await Promise.all(inflight)
+  } catch (err) {
+    await Promise.allSettled(inflight)
+    throw err
   }
   await http.request('POST', `/v1/files/${created.id}/complete`, { signal: o.signal })
   const digest = enc.digest
