@@ -29,6 +29,16 @@ const onwarn = (warning, warn) => {
   warn(warning)
 }
 
+// eventemitter3's ESM entry re-exports its CommonJS file. The self-contained browser bundle inlines
+// it, so wrap that one dependency-free CJS file as ESM (instead of pulling in plugin-commonjs).
+const cjsAsEsm = (files) => ({
+  name: 'cjs-as-esm',
+  transform(code, id) {
+    if (!files.some((f) => id.endsWith(f))) return null
+    return { code: `const module = { exports: {} };\n(function (module, exports) {\n${code}\n})(module, module.exports);\nexport default module.exports;\n`, map: null }
+  },
+})
+
 // Chunk names carry content hashes: clear the JS output so stale chunks never linger next to new
 // ones (dist/types is written afterwards by tsc -p tsconfig.build.json).
 for (const dir of ['dist/sdk', 'dist/browser', 'dist/server', 'dist/widget']) rmSync(dir, { recursive: true, force: true })
@@ -41,7 +51,7 @@ if (existsSync('sdk/index.ts')) {
     {
       input: 'sdk/index.ts',
       output: { file: 'dist/browser/mt-chat.min.js', format: 'es', sourcemap: true },
-      plugins: [nodeResolve({ browser: true }), ts(), terser({ format: { comments: false } })],
+      plugins: [nodeResolve({ browser: true }), cjsAsEsm(['node_modules/eventemitter3/index.js']), ts(), terser({ format: { comments: false } })],
       onwarn,
     },
   )
