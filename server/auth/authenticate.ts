@@ -41,7 +41,7 @@ export class Authenticator {
     if (typeof token !== 'string' || token.length === 0 || token.length > 8192) throw new MtChatError('UNAUTHORIZED', 'missing credentials')
     if (isSessionToken(token)) {
       const session = await this.deps.sessions.check(token)
-      const user = await findUserById(this.deps.store.knex, session.user_id)
+      const user = await findUserById(this.deps.store.reader, session.user_id)
       if (!user) throw new MtChatError('UNAUTHORIZED', 'the account no longer exists')
       return { user, via: 'session', sessionId: Number(session.id), expiresAt: Number(session.expires_at) }
     }
@@ -64,7 +64,7 @@ export class Authenticator {
 
   /** A fresh copy of a user row (after a change). */
   async reload(userId: number): Promise<UserRow> {
-    const user = await findUserById(this.deps.store.knex, userId)
+    const user = await findUserById(this.deps.store.reader, userId)
     if (!user) throw new MtChatError('UNAUTHORIZED', 'the account no longer exists')
     return user
   }

@@ -32,7 +32,7 @@ export class SessionService {
   /** The live session of `token`; UNAUTHORIZED when unknown, revoked or expired. */
   async check(token: string): Promise<SessionRow> {
     const hash = hashToken(token)
-    const row = await findSessionByHash(this.deps.store.knex, hash)
+    const row = await findSessionByHash(this.deps.store.reader, hash)
     if (!row || !hashesEqual(row.token_hash, hash)) throw new MtChatError('UNAUTHORIZED', 'unknown session token')
     if (row.revoked_at !== null) throw new MtChatError('UNAUTHORIZED', 'the session was revoked')
     if (Number(row.expires_at) <= this.deps.clock.now()) throw new MtChatError('UNAUTHORIZED', 'the session expired')

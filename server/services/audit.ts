@@ -78,7 +78,7 @@ export class AuditLog {
   async *export(since?: number): AsyncGenerator<AuditRow> {
     let afterId = 0
     for (;;) {
-      const rows = await readAudit(this.deps.store.knex, { since, afterId, limit: 1000 })
+      const rows = await readAudit(this.deps.store.reader, { since, afterId, limit: 1000 })
       for (const r of rows) yield r
       if (rows.length < 1000) return
       afterId = rows[rows.length - 1].id

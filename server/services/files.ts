@@ -44,8 +44,8 @@ export class FileService {
 
   /** The file if `userId` may read it; NOT_FOUND otherwise. */
   private async readable(userId: number, id: string): Promise<FileRow> {
-    const file = await getFile(this.deps.store.knex, id)
-    if (!file || !(file.owner_id === userId || (await canReadFile(this.deps.store.knex, id, userId)))) throw new MtChatError('NOT_FOUND', 'no such file')
+    const file = await getFile(this.deps.store.reader, id)
+    if (!file || !(file.owner_id === userId || (await canReadFile(this.deps.store.reader, id, userId)))) throw new MtChatError('NOT_FOUND', 'no such file')
     return file
   }
 
@@ -73,7 +73,7 @@ export class FileService {
 
   async status(userId: number, id: string): Promise<FileStatusJson> {
     const file = await this.readable(userId, id)
-    return { size: file.size, chunks: file.chunks, received: await receivedChunks(this.deps.store.knex, id), complete: file.completed_at !== null }
+    return { size: file.size, chunks: file.chunks, received: await receivedChunks(this.deps.store.reader, id), complete: file.completed_at !== null }
   }
 
   /** Freezes the blob once every chunk arrived; INVALID_STATE lists what is missing. */
@@ -100,6 +100,6 @@ export class FileService {
   async open(userId: number, id: string): Promise<{ size: number; mime: string | null; stream: Readable }> {
     const file = await this.readable(userId, id)
     if (file.completed_at === null) throw new MtChatError('INVALID_STATE', 'the upload is not complete')
-    return { size: file.size, mime: file.mime, stream: blobStream(this.deps.store.blobs, this.deps.store.knex, id, file.chunks) }
+    return { size: file.size, mime: file.mime, stream: blobStream(this.deps.store.blobs, this.deps.store.reader, id, file.chunks) }
   }
 }

@@ -138,7 +138,7 @@ export class KeyService {
 
   /** A user's devices. */
   async devices(userId: number): Promise<{ devices: Array<{ device_id: string; identity_key: string; last_seen: number }> }> {
-    const db = this.deps.store.knex
+    const db = this.deps.store.reader
     if (!(await existingUserIds(db, [userId])).has(userId)) throw new MtChatError('PEER_NOT_FOUND', 'no such user')
     const rows = await listDevices(db, userId)
     return { devices: rows.map((d) => ({ device_id: d.device_id, identity_key: b64(d.identity_key), last_seen: Number(d.last_seen) })) }
@@ -146,7 +146,7 @@ export class KeyService {
 
   /** One-time prekeys left for a device, and whether that is low (`auth.signIn` reports it). */
   async prekeyStatus(userId: number, deviceId: string): Promise<{ count: number; low: boolean }> {
-    const count = await countPrekeys(this.deps.store.knex, userId, deviceId)
+    const count = await countPrekeys(this.deps.store.reader, userId, deviceId)
     return { count, low: count < PREKEYS_LOW }
   }
 }

@@ -58,11 +58,11 @@ export class MessageService {
   private async requirePeer(me: number, peer: number): Promise<void> {
     if (!Number.isSafeInteger(peer) || peer <= 0) throw new MtChatError('BAD_REQUEST', 'peer must be a user id')
     if (peer === me) throw new MtChatError('BAD_REQUEST', 'a chat needs another user')
-    if (!(await existingUserIds(this.deps.store.knex, [peer])).has(peer)) throw new MtChatError('PEER_NOT_FOUND', 'no such user')
+    if (!(await existingUserIds(this.deps.store.reader, [peer])).has(peer)) throw new MtChatError('PEER_NOT_FOUND', 'no such user')
   }
 
   private async render(me: number, peer: number, rows: MessageRow[]): Promise<CloudMessageJson[]> {
-    const inboxes = await getChats(this.deps.store.knex, [
+    const inboxes = await getChats(this.deps.store.reader, [
       [me, peer],
       [peer, me],
     ])
@@ -73,7 +73,7 @@ export class MessageService {
   async history(me: number, peer: number, o: { before?: number; limit?: number } = {}): Promise<{ messages: CloudMessageJson[]; next_before?: number }> {
     await this.requirePeer(me, peer)
     const limit = o.limit ?? 50
-    const db = this.deps.store.knex
+    const db = this.deps.store.reader
     const cleared = (await getChat(db, me, peer))?.cleared_max ?? 0
     const rows = await pageForUser(db, { me, peer, before: o.before, limit, clearedMax: cleared })
     const messages = await this.render(me, peer, rows)
@@ -86,7 +86,7 @@ export class MessageService {
     const needle = fold(q)
     if (needle.length === 0) throw new MtChatError('BAD_REQUEST', 'q must not be empty')
     const limit = o.limit ?? 50
-    const db = this.deps.store.knex
+    const db = this.deps.store.reader
     const cleared = (await getChat(db, me, peer))?.cleared_max ?? 0
     const hits: MessageRow[] = []
     let before = o.before
@@ -160,7 +160,7 @@ export class MessageService {
 
   /** The user's chats, newest activity first, with the last visible message and unread count. */
   async listChats(me: number, limit = 100): Promise<{ chats: ChatSummary[] }> {
-    const db = this.deps.store.knex
+    const db = this.deps.store.reader
     const rows = await listChats(db, me, limit)
     const lastRows = new Map((await getMessagesByIds(db, rows.flatMap((r) => (r.last_id ? [r.last_id] : [])))).map((m) => [Number(m.id), m]))
     const inboxes = await getChats(db, rows.flatMap((r) => [[me, r.peer_id] as const, [r.peer_id, me] as const]))
@@ -177,7 +177,7 @@ export class MessageService {
 
   /** The user's current pts. */
   pts(me: number): Promise<number> {
-    return currentPts(this.deps.store.knex, me)
+    return currentPts(this.deps.store.reader, me)
   }
 
   /**

@@ -60,7 +60,7 @@ export class LocalPresence extends EventEmitter<{ change: [PresenceJson] }> impl
 
   async statuses(userIds: readonly number[]): Promise<PresenceJson[]> {
     const offline = userIds.filter((id) => !this.sessions.has(id))
-    const seen = await lastSeenOf(this.deps.store.knex, offline)
+    const seen = await lastSeenOf(this.deps.store.reader, offline)
     return userIds.map((id) => {
       if (this.sessions.has(id)) return { user_id: id, online: true }
       const last = seen.get(id)

@@ -30,7 +30,7 @@ export class UpdateService {
 
   /** The user's current pts and the relay's time. */
   async getState(userId: number): Promise<{ pts: number; date: number }> {
-    return { pts: await currentPts(this.deps.store.knex, userId), date: this.deps.clock.now() }
+    return { pts: await currentPts(this.deps.store.reader, userId), date: this.deps.clock.now() }
   }
 
   /**
@@ -42,7 +42,7 @@ export class UpdateService {
     const limit = o.limit ?? 100
     if (!Number.isSafeInteger(o.pts) || o.pts < 0) throw new MtChatError('BAD_REQUEST', 'pts must be a non-negative integer')
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 500) throw new MtChatError('BAD_REQUEST', 'limit must be 1..500')
-    const db = this.deps.store.knex
+    const db = this.deps.store.reader
     const state = await currentPts(db, userId)
     if (o.pts >= state) return { updates: [], pts: state, more: false }
     const [log, envelopes] = await Promise.all([

@@ -54,7 +54,7 @@ export class UserService {
   /** Users matching `q` (or everyone), id order, after `cursor`; limit 1..100. */
   async search(o: { q?: string; cursor?: number; limit?: number }): Promise<{ users: UserJson[]; next_cursor?: number }> {
     const limit = o.limit ?? 50
-    const rows = await searchUsers(this.deps.store.knex, { q: o.q, cursor: o.cursor, limit })
+    const rows = await searchUsers(this.deps.store.reader, { q: o.q, cursor: o.cursor, limit })
     const presence = await this.deps.presence.statuses(rows.map((r) => r.id))
     const users = rows.map((r, i) => userJson(r, presence[i]))
     return rows.length === limit ? { users, next_cursor: rows[rows.length - 1].id } : { users }
@@ -70,14 +70,14 @@ export class UserService {
   /** The row of a user by id or username. */
   async find(idOrUsername: string | number): Promise<UserRow> {
     const s = String(idOrUsername)
-    const row = /^\d{1,15}$/.test(s) ? await findUserById(this.deps.store.knex, Number(s)) : /^[A-Za-z][A-Za-z0-9_]{2,31}$/.test(s) ? await findUserByLogin(this.deps.store.knex, s) : undefined
+    const row = /^\d{1,15}$/.test(s) ? await findUserById(this.deps.store.reader, Number(s)) : /^[A-Za-z][A-Za-z0-9_]{2,31}$/.test(s) ? await findUserByLogin(this.deps.store.reader, s) : undefined
     if (!row) throw new MtChatError('PEER_NOT_FOUND', 'no such user')
     return row
   }
 
   /** Presence of one user. */
   async status(id: number): Promise<PresenceJson> {
-    const row = await findUserById(this.deps.store.knex, id)
+    const row = await findUserById(this.deps.store.reader, id)
     if (!row) throw new MtChatError('PEER_NOT_FOUND', 'no such user')
     const [presence] = await this.deps.presence.statuses([id])
     return presence

@@ -31,6 +31,8 @@ export interface DatabaseOptions {
 /** An open database. */
 export interface Database {
   knex: Knex
+  /** For pure reads: on SQLite a separate pool of read-only connections, on PostgreSQL `knex`. */
+  reader: Knex
   dialect: Dialect
   /** Where it lives, without credentials (for the start banner). */
   location: string
@@ -55,7 +57,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     })
     if (schema !== 'public') await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [schema])
     const u = new URL(options.databaseUrl)
-    return { knex: db, dialect: 'pg', location: `postgres://${u.host}${u.pathname}?schema=${schema}` }
+    return { knex: db, reader: db, dialect: 'pg', location: `postgres://${u.host}${u.pathname}?schema=${schema}` }
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 })
   const filename = join(options.dataDir, 'mt-chat.sqlite')
@@ -75,7 +77,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     acquireConnectionTimeout: 60_000,
   })
-  return { knex: db, dialect: 'sqlite', location: filename }
+  // WAL lets readers run beside the one writer: reads (sync, history, auth) do not queue behind a
+  // group commit that is waiting for its fsync.
+  const reader = knex({
+    client: 'sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    pool: {
+      min: 0,
+      max: 3,
+      afterCreate: (conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) => {
+        conn.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;', (err) => done(err, conn))
+      },
+    },
+    acquireConnectionTimeout: 60_000,
+  })
+  return { knex: db, reader, dialect: 'sqlite', location: filename }
 }
 
 /** Rows of a raw statement, whichever the dialect (`UPDATE … RETURNING`, `DELETE … RETURNING`). */

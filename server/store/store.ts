@@ -28,8 +28,13 @@ export class Store {
   private closed = false
 
   private constructor(
-    /** The knex instance (use repositories rather than raw queries where one exists). */
+    /** The knex instance for writes and transactions (use repositories where one exists). */
     readonly knex: Knex,
+    /**
+     * For pure reads that need not see an open transaction's writes: on SQLite a pool of read-only
+     * connections beside the single writer (WAL), on PostgreSQL the same pool as `knex`.
+     */
+    readonly reader: Knex,
     readonly dialect: Dialect,
     /** Where the data lives, without credentials. */
     readonly location: string,
@@ -41,7 +46,7 @@ export class Store {
   static async open(options: StoreOptions): Promise<Store> {
     const db = await openDatabase(options)
     const blobs = options.fileStorage === 'db' ? new DbBlobStore() : new DiskBlobStore(join(options.dataDir, 'files'))
-    return new Store(db.knex, db.dialect, db.location, new StorageCipher(options.storageKeys), blobs)
+    return new Store(db.knex, db.reader, db.dialect, db.location, new StorageCipher(options.storageKeys), blobs)
   }
 
   /** Applies pending migrations; returns their names. */
@@ -79,6 +84,7 @@ export class Store {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.reader !== this.knex) await this.reader.destroy()
     await this.knex.destroy()
     this.cipher.destroy()
   }
