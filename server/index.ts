@@ -31,6 +31,7 @@ export type { Delivery, UpdateBus } from './services/update-bus.js'
 export { LocalPresence } from './services/presence.js'
 export type { PresenceSource } from './services/presence.js'
 export type { GroupCommitOptions } from './services/group-commit.js'
+export type { MaintenanceReport } from './services/maintenance.js'
 export type {
   AckResult, AckSecretOp, DeliveredOp, ReadOp, ReadResult, ResultOf, SendOp, SendResult, SendSecretOp, SendSecretResult, WriteOp, WriteOutcome,
 } from './services/write-ops.js'

@@ -34,7 +34,7 @@ import { FileService } from './services/files.js'
 import { GroupCommitter } from './services/group-commit.js'
 import type { RelayServices } from './services/index.js'
 import { KeyService } from './services/keys.js'
-import { Maintenance } from './services/maintenance.js'
+import { Maintenance, type MaintenanceReport } from './services/maintenance.js'
 import { MessageService } from './services/messages.js'
 import { LocalPresence, type PresenceSource } from './services/presence.js'
 import { LocalUpdateBus, type UpdateBus } from './services/update-bus.js'
@@ -103,6 +103,8 @@ export interface Relay {
   readonly port: number
   /** True from the start of `close()`. */
   readonly closing: boolean
+  /** Runs one housekeeping pass now (also runs every minute unless `maintenance: false`). */
+  runMaintenance(): Promise<MaintenanceReport>
   /** Sets up a plugin (before `listen()`). */
   use(plugin: RelayPlugin): Promise<void>
   /** Starts accepting connections. */
@@ -216,6 +218,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     get closing() {
       return lifecycle.shuttingDown
     },
+    runMaintenance: () => maintenance.runOnce(),
     async use(plugin) {
       if (address) throw new MtChatError('INVALID_STATE', `plugin ${plugin.name} must be set up before listen()`)
       await plugin.setup(relay)

@@ -6,6 +6,8 @@
  * the database (each variant's default).
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dbVariants, randomId, startRelay, type TestRelay, type TestUser } from '../../helpers/relay.js'
 
@@ -131,5 +133,19 @@ describe.each(variants)('files on %s', (db) => {
     const other = await upload(bob, randomBytes(10))
     await t.api.post(`/v1/chats/${carol.id}/messages`, { random_id: randomId(), file: { ...file, file_id: other } }, { token: alice.token })
     expect((await t.api.get(`/v1/files/${other}`, { token: carol.token })).status).toBe(404)
+  })
+
+  it('removes incomplete uploads older than a day, with their chunks', async () => {
+    const { id } = (await t.api.post('/v1/files', { size: CHUNK + 1 }, { token: alice.token })).body
+    await t.api.request('PUT', `/v1/files/${id}/chunks/0`, { raw: randomBytes(CHUNK), token: alice.token })
+    const done = await upload(alice, randomBytes(100))
+    const chunkDir = join(t.dataDir, 'files', id.slice(0, 2), id)
+    expect(existsSync(chunkDir)).toBe(db === 'sqlite')
+    t.clock.advance(86_400_000 + 1000)
+    const report = await t.relay.runMaintenance()
+    expect(report.uploads).toBeGreaterThanOrEqual(1)
+    expect((await t.api.get(`/v1/files/${id}/status`, { token: alice.token })).status).toBe(404)
+    expect(existsSync(chunkDir)).toBe(false)
+    expect((await t.api.get(`/v1/files/${done}`, { token: alice.token })).status).toBe(200)
   })
 })
