@@ -53,7 +53,7 @@ async function start(cmd: ReturnType<typeof parseCommandLine>): Promise<void> {
     stopping = true
     relay.log.info({ signal }, 'shutting down')
     relay.close().then(
-      () => process.exit(0),
+      () => relay.log.flush(() => process.exit(0)),
       (err: unknown) => {
         relay.log.error({ err }, 'shutdown failed')
         process.exit(1)

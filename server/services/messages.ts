@@ -142,16 +142,11 @@ export class MessageService {
     const result = await this.deps.store.transaction(async (trx) => {
       if (!(await getChat(trx, me, peer))) throw new MtChatError('NOT_FOUND', 'no chat with this user')
       const entries: NewUpdate[] = [{ userId: me, kind: 'chatDeleted', data: { peer }, origin }]
-      let count: number
       if (everyone) {
-        count = await deletePairMessages(trx, me, peer)
+        await deletePairMessages(trx, me, peer)
         entries.push({ userId: peer, kind: 'chatDeleted', data: { peer: me } })
-      } else {
-        const upTo = await maxPairId(trx, me, peer)
-        await clearChat(trx, me, peer, upTo)
-        count = upTo
-      }
-      return { ...(await appendUpdates(trx, entries, now)), count }
+      } else await clearChat(trx, me, peer, await maxPairId(trx, me, peer))
+      return appendUpdates(trx, entries, now)
     })
     this.deps.bus.publish(result.deliveries)
     this.deps.audit.record('chat.delete', { userId: me, meta: { peer, everyone } })

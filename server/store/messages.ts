@@ -102,7 +102,7 @@ export async function pageForUser(
   return (await q).map(toRow)
 }
 
-/** Hides messages for one side ("delete for me"); returns the ids that changed. */
+/** Hides messages for one side ("delete for me"): each id on the side `me` is on. */
 export async function hideForUser(db: Db, me: number, ids: readonly number[]): Promise<void> {
   await db('messages').whereIn('id', ids).where('sender_id', me).update({ hidden_sender: true })
   await db('messages').whereIn('id', ids).where('recipient_id', me).update({ hidden_recipient: true })
