@@ -4,6 +4,7 @@
  * registration, TOTP enrolment and login. Codes travel through the real webhook sender to a real
  * HTTP receiver.
  */
+import { createServer, type Server } from 'node:net'
 import * as OTPAuth from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dbVariants, startRelay, uniqueName, type TestRelay } from '../../helpers/relay.js'
@@ -202,6 +203,64 @@ describe.each(variants)('verification at registration on %s', (db) => {
     expect((await t.api.post('/v1/auth/otp', { login: email, purpose: 'verify' })).status).toBe(202)
     const second = await t.codes.next(email, mark)
     expect((await t.api.post('/v1/auth/verify', { login: email, code: second.code })).status).toBe(204)
+  })
+})
+
+/** A minimal SMTP server (RFC 5321 happy path, no TLS) that keeps every message it accepts. */
+async function smtpInbox(): Promise<{ url: string; messages: string[]; close(): Promise<void> }> {
+  const messages: string[] = []
+  const server: Server = createServer((sock) => {
+    let buf = ''
+    let data: string | undefined
+    sock.write('220 test ESMTP\r\n')
+    sock.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8')
+      for (let i = buf.indexOf('\r\n'); i >= 0; i = buf.indexOf('\r\n')) {
+        const line = buf.slice(0, i)
+        buf = buf.slice(i + 2)
+        if (data !== undefined) {
+          if (line === '.') {
+            messages.push(data)
+            data = undefined
+            sock.write('250 queued\r\n')
+          } else data += `${line}\n`
+          continue
+        }
+        const verb = line.slice(0, 4).toUpperCase()
+        if (verb === 'DATA') {
+          data = ''
+          sock.write('354 end with .\r\n')
+        } else if (verb === 'QUIT') sock.end('221 bye\r\n')
+        else sock.write('250 ok\r\n')
+      }
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port } = server.address() as { port: number }
+  return { url: `smtp://127.0.0.1:${port}`, messages, close: () => new Promise((r) => server.close(() => r())) }
+}
+
+describe('codes by email over SMTP', () => {
+  it('emails a reset code that resets the password', async () => {
+    const smtp = await smtpInbox()
+    const t = await startRelay({ otpWebhook: undefined, smtpUrl: smtp.url, smtpFrom: 'relay@example.com' })
+    try {
+      const email = `${uniqueName('smtp')}@example.com`
+      expect((await t.api.post('/v1/auth/register', { email, password: 'first password' })).status).toBe(201)
+      expect((await t.api.post('/v1/auth/otp', { login: email })).status).toBe(202)
+      for (let i = 0; i < 100 && smtp.messages.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(smtp.messages).toHaveLength(1)
+      const mail = smtp.messages[0]
+      expect(mail).toMatch(new RegExp(`^To: ${email}$`, 'm'))
+      expect(mail).toMatch(/^From: relay@example.com$/m)
+      const code = /password is (\d{6})/.exec(mail)?.[1]
+      expect(code).toMatch(/^\d{6}$/)
+      expect((await t.api.post('/v1/auth/reset', { login: email, code, password: 'second password' })).status).toBe(204)
+      expect((await t.api.post('/v1/auth/login', { login: email, password: 'second password' })).status).toBe(200)
+    } finally {
+      await t.close()
+      await smtp.close()
+    }
   })
 })
 

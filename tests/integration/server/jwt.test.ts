@@ -103,6 +103,25 @@ describe('host JWT (EdDSA public key)', () => {
   })
 })
 
+describe('host JWT (ES256 public key as JWK)', () => {
+  it('signs in with a P-256-signed token and refuses one signed by another key', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const t = await startRelay({ jwtPublicKey: JSON.stringify(publicKey.export({ format: 'jwk' })) })
+    try {
+      const now = Math.floor(t.clock.now() / 1000)
+      const jwt = await new SignJWT({ sub: uniqueName('es'), name: 'Es User' }).setProtectedHeader({ alg: 'ES256' }).setExpirationTime(now + 60).sign(privateKey)
+      const ok = await t.api.post('/v1/auth/jwt', { jwt })
+      expect(ok.status).toBe(200)
+      expect(ok.body.user.display_name).toBe('Es User')
+      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+      const forged = await new SignJWT({ sub: 'x', name: 'x' }).setProtectedHeader({ alg: 'ES256' }).setExpirationTime(now + 60).sign(other)
+      expect((await t.api.post('/v1/auth/jwt', { jwt: forged })).status).toBe(401)
+    } finally {
+      await t.close()
+    }
+  })
+})
+
 describe('host JWT not configured', () => {
   it('answers 401 with a clear message', async () => {
     const t = await startRelay()

@@ -118,6 +118,14 @@ describe('configured operations', () => {
     rmSync(staticDir, { recursive: true, force: true })
   })
 
+  it('runs SQLite in WAL mode with synchronous=FULL, foreign keys and a busy timeout', async () => {
+    const pragma = async (name: string) => Object.values(((await t.relay.store.knex.raw(`PRAGMA ${name}`)) as Array<Record<string, unknown>>)[0])[0]
+    expect(await pragma('journal_mode')).toBe('wal')
+    expect(await pragma('synchronous')).toBe(2)
+    expect(await pragma('foreign_keys')).toBe(1)
+    expect(await pragma('busy_timeout')).toBe(5000)
+  })
+
   it('serves the demo directory at / without escaping it', async () => {
     expect((await t.api.get('/')).text).toBe('<!doctype html><title>demo</title>')
     const js = await t.api.get('/app.js')
