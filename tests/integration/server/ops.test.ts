@@ -159,6 +159,7 @@ describe('graceful shutdown', () => {
     const { id } = (await t.api.post('/v1/files', { size: 65_552 }, { token: u.token })).body
     const chunk = randomBytes(65_552)
     const url = new URL(`${t.url}/v1/files/${id}/chunks/0`)
+    const arrived = new Promise((resolve) => t.relay.httpServer.once('request', resolve))
     const answered = new Promise<number>((resolve, reject) => {
       const req = request(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': String(chunk.length), authorization: `Bearer ${u.token}` } }, (res) => {
         res.resume()
@@ -166,9 +167,10 @@ describe('graceful shutdown', () => {
       })
       req.on('error', reject)
       req.write(chunk.subarray(0, 1000))
-      setTimeout(() => req.end(chunk.subarray(1000)), 300)
+      // The rest of the body comes only after shutdown has begun.
+      arrived.then(() => setTimeout(() => req.end(chunk.subarray(1000)), 300))
     })
-    await new Promise((r) => setTimeout(r, 100))
+    await arrived
     let closed = false
     const closing = t.relay.close().then(() => (closed = true))
     expect(t.relay.closing).toBe(true)
