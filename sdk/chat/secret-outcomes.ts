@@ -6,6 +6,7 @@
  * together. Events fire after the commit.
  * @module
  */
+import { MtChatError } from '../errors.js'
 import type { ContentMessage, SecretOutcome, UserAction } from '../protocol/secret/index.js'
 import { S, pad, type MessageRecord, type SecretRecord } from '../client/stores.js'
 import type { Tx } from '../client/tx.js'
@@ -136,9 +137,12 @@ export async function applyOutcomes(ctx: ChatContext, tx: Tx, chat: SecretRecord
           if (o.transition.to === 'aborted') ctx.emit('secret', peer, 'aborted', { code: String(o.transition.code), reason: o.transition.reason })
         })
         break
+      case 'keyRetired':
+        // The old key left the chat state; rewrite storage files so no copy of it lingers (§4.6).
+        tx.after(() => void ctx.storage.compact?.().catch((e: unknown) => ctx.error(MtChatError.is(e) ? e : new MtChatError('STORAGE_FAILED', String(e), { op: 'storage.compact', cause: e }))))
+        break
       case 'buffered':
       case 'layer':
-      case 'keyRetired':
         break
     }
   }

@@ -52,7 +52,7 @@ class FileStorage implements StorageAdapter {
   #journalBytes = 0
   #opening: Promise<void> | undefined
   #closed = false
-  #pending: { ops: StorageOp[] | 'clear'; resolve: () => void; reject: (e: unknown) => void }[] = []
+  #pending: { ops: StorageOp[] | 'clear' | 'compact'; resolve: () => void; reject: (e: unknown) => void }[] = []
   #flushing: Promise<void> | undefined
 
   constructor(options: FileStorageOptions) {
@@ -166,7 +166,13 @@ class FileStorage implements StorageAdapter {
     return this.#enqueue('clear')
   }
 
-  #enqueue(ops: StorageOp[] | 'clear'): Promise<void> {
+  /** Rewrites the snapshot and empties the journal, so no superseded value stays on disk. */
+  async compact(): Promise<void> {
+    await this.#ready()
+    return this.#enqueue('compact')
+  }
+
+  #enqueue(ops: StorageOp[] | 'clear' | 'compact'): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ ops, resolve, reject })
       this.#flushing ??= this.#flush()
@@ -176,9 +182,23 @@ class FileStorage implements StorageAdapter {
   /** Writes everything pending with one append and one fsync, then applies it in memory. */
   async #flush(): Promise<void> {
     while (this.#pending.length > 0) {
-      const group = this.#pending.splice(0)
+      const all = this.#pending.splice(0)
+      const compacts = all.filter((g) => g.ops === 'compact')
+      const group = all.filter((g) => g.ops !== 'compact')
+      if (compacts.length) this.#pending.unshift(...compacts.map((c) => ({ ...c, ops: 'compact' as const })))
+      if (group.length === 0) {
+        // Only compactions are waiting: run one for all of them.
+        const waiting = this.#pending.splice(0).filter((g) => g.ops === 'compact')
+        try {
+          await this.#compact()
+          for (const g of waiting) g.resolve()
+        } catch (err) {
+          for (const g of waiting) g.reject(fail('compact', err))
+        }
+        continue
+      }
       const lines = group.map((g) =>
-        encodeLine(g.ops === 'clear' ? 'clear' : g.ops.map((o) => (o.op === 'set' ? ['s', o.store, o.key, encodeValue(o.value)] : ['d', o.store, o.key]))),
+        encodeLine(g.ops === 'clear' ? 'clear' : (g.ops as StorageOp[]).map((o) => (o.op === 'set' ? ['s', o.store, o.key, encodeValue(o.value)] : ['d', o.store, o.key]))),
       )
       const size = lines.reduce((n, l) => n + l.length, 0)
       const buf = new Uint8Array(size)
@@ -199,7 +219,7 @@ class FileStorage implements StorageAdapter {
       this.#journalBytes += size
       for (const g of group) {
         if (g.ops === 'clear') this.#data.stores.clear()
-        else this.#data.apply(g.ops)
+        else if (g.ops !== 'compact') this.#data.apply(g.ops)
         g.resolve()
       }
       if (this.#journalBytes > this.#compactAfter) await this.#compact().catch(() => undefined)

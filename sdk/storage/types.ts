@@ -52,4 +52,9 @@ export interface StorageAdapter {
   clear(): Promise<void>
   /** Flushes and releases the backing resource. */
   close(): Promise<void>
+  /**
+   * Optional: rewrites the backing files so overwritten and deleted values (e.g. a retired chat
+   * key) no longer linger in them. Adapters without such leftovers omit it.
+   */
+  compact?(): Promise<void>
 }

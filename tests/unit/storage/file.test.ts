@@ -76,6 +76,33 @@ describe('file storage', () => {
     await t.close()
   })
 
+  it('compact() leaves no overwritten or deleted value in any file', async () => {
+    const dir = fresh()
+    const s = fileStorage({ path: dir })
+    await s.set('keys', 'old', 'OLD-KEY-MATERIAL-0123456789')
+    await s.set('keys', 'current', 'FIRST')
+    await s.batch([
+      { op: 'delete', store: 'keys', key: 'old' },
+      { op: 'set', store: 'keys', key: 'current', value: 'SECOND' },
+    ])
+    const files = () => ['journal.log', 'snapshot.json'].map((f) => {
+      try {
+        return readFileSync(join(dir, f), 'utf8')
+      } catch {
+        return ''
+      }
+    }).join('')
+    expect(files()).toContain('OLD-KEY-MATERIAL')
+    await s.compact!()
+    expect(files()).not.toContain('OLD-KEY-MATERIAL')
+    expect(files()).not.toContain('FIRST')
+    expect(await s.get('keys', 'current')).toBe('SECOND')
+    await s.close()
+    const t = fileStorage({ path: dir })
+    expect(await t.list('keys')).toEqual([{ key: 'current', value: 'SECOND' }])
+    await t.close()
+  })
+
   it('survives SIGKILL during writes: every acknowledged batch is there, no batch half-applied', async () => {
     for (let round = 0; round < 3; round++) {
       const dir = fresh()
