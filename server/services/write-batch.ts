@@ -13,7 +13,7 @@
 import type { Knex } from 'knex'
 import { MtChatError, type ErrorCode } from '../../sdk/errors.js'
 import type { StorageCipher } from '../store/cipher.js'
-import { advanceDelivered, advanceRead, ensureChats, getChat, getChats } from '../store/chats.js'
+import { advanceDeliveredMany, advanceRead, ensureChats, getChat, getChats } from '../store/chats.js'
 import { existingDevices } from '../store/devices.js'
 import { deleteEnvelopes, envelopeKeyString, findEnvelopes, insertEnvelopes, type EnvelopeKey, type EnvelopeRow } from '../store/envelopes.js'
 import { shareCarriedFiles } from '../store/files.js'
@@ -117,16 +117,21 @@ export async function runBatch(
   const statuses: Array<{ userId: number; data: StatusData }> = []
   const deliveredIdx = indexes('delivered')
   const acked = await getMessagesByIds(trx, deliveredIdx.flatMap((i) => (ops[i] as Extract<WriteOp, { kind: 'delivered' }>).messageIds))
+  // The highest acked id per (recipient, sender) over the whole batch, moved in one statement.
+  const deliveredMax = new Map<string, [number, number, number]>()
   for (const i of deliveredIdx) {
     const op = ops[i] as Extract<WriteOp, { kind: 'delivered' }>
     const wanted = new Set(op.messageIds)
     const mine = acked.filter((r) => r.recipient_id === op.userId && wanted.has(Number(r.id)))
-    const maxBySender = new Map<number, number>()
-    for (const r of mine) maxBySender.set(r.sender_id, Math.max(maxBySender.get(r.sender_id) ?? 0, Number(r.id)))
-    for (const [sender, maxId] of maxBySender)
-      if (await advanceDelivered(trx, op.userId, sender, maxId)) statuses.push({ userId: sender, data: { peer: op.userId, status: 'delivered', max_id: maxId } })
+    for (const r of mine) {
+      const key = `${op.userId}:${r.sender_id}`
+      const cur = deliveredMax.get(key)
+      if (!cur || cur[2] < Number(r.id)) deliveredMax.set(key, [op.userId, Number(r.sender_id), Number(r.id)])
+    }
     out[i] = { ok: true, value: { count: mine.length } }
   }
+  for (const [user, sender, maxId] of await advanceDeliveredMany(trx, [...deliveredMax.values()]))
+    statuses.push({ userId: sender, data: { peer: user, status: 'delivered', max_id: maxId } })
   const readIdx = indexes('read')
   const readChanged = new Map<number, boolean>()
   for (const i of readIdx) {

@@ -6,7 +6,8 @@
  * @module
  */
 import { bulkInsert } from './bulk.js'
-import { chunk, type Db } from './db.js'
+import { chunk, rawRows, type Db } from './db.js'
+import { dialectOf } from './dialect.js'
 
 /** A `chats` row. */
 export interface ChatRow {
@@ -59,6 +60,31 @@ export async function getChat(db: Db, user: number, peer: number): Promise<ChatR
 /** Moves `user`'s delivered pointer for `peer` forward; true when it moved. */
 export async function advanceDelivered(db: Db, user: number, peer: number, maxId: number): Promise<boolean> {
   return (await db('chats').where({ user_id: user, peer_id: peer }).where('delivered_max', '<', maxId).update({ delivered_max: maxId })) === 1
+}
+
+/**
+ * Moves many delivered pointers forward in one statement per 300 items (`UPDATE … FROM (VALUES …)
+ * … RETURNING`, SQLite ≥ 3.35 and PostgreSQL); returns the `[user, peer, maxId]` that moved. The
+ * group commit acks every recipient's deliveries at once with it: one statement per pair was most
+ * of a busy batch's statements. Items must name distinct (user, peer) pairs.
+ */
+export async function advanceDeliveredMany(db: Db, items: ReadonlyArray<readonly [number, number, number]>): Promise<Array<[number, number, number]>> {
+  const pg = dialectOf(db) === 'pg'
+  const moved: Array<[number, number, number]> = []
+  for (const part of chunk(items, 300)) {
+    if (part.length === 0) continue
+    const tuple = pg ? '(CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS BIGINT))' : '(?, ?, ?)'
+    const [u, p, m] = pg ? ['v.user_id', 'v.peer_id', 'v.max_id'] : ['v.column1', 'v.column2', 'v.column3']
+    const rows = await rawRows<{ user_id: number; peer_id: number; delivered_max: number }>(
+      db,
+      `UPDATE chats SET delivered_max = ${m} FROM (VALUES ${part.map(() => tuple).join(', ')}) AS v${pg ? '(user_id, peer_id, max_id)' : ''}
+       WHERE chats.user_id = ${u} AND chats.peer_id = ${p} AND chats.delivered_max < ${m}
+       RETURNING chats.user_id, chats.peer_id, chats.delivered_max`,
+      part.flatMap((i) => [i[0], i[1], i[2]]),
+    )
+    for (const r of rows) moved.push([Number(r.user_id), Number(r.peer_id), Number(r.delivered_max)])
+  }
+  return moved
 }
 
 /** Moves the read pointer (and the delivered one with it); true when it moved. */
