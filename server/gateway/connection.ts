@@ -23,6 +23,7 @@ import type { Delivery } from '../services/update-bus.js'
 import type { EphemeralUpdate, Update } from '../services/update-types.js'
 import type { AuthContext } from '../auth/authenticate.js'
 import type { GatewayContext } from './context.js'
+import type { Traffic } from './metrics.js'
 import { deliverables, maxPts, splitUpdates, type AckRef } from './pushes.js'
 import { AbuseCounter, TokenBucket } from './rate-limit.js'
 import { dispatch } from './rpc/index.js'
@@ -76,6 +77,7 @@ export class Connection {
   private readonly watched = new Set<number>()
   private readonly rejections = new Map<string, number>()
   private rejectionCount = 0
+  private readonly traffic: Traffic
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -89,6 +91,7 @@ export class Connection {
     this.requests = new TokenBucket(ctx.options.requestRate, now)
     this.frames = new TokenBucket(ctx.options.frameRate, now)
     this.abuse = new AbuseCounter(ctx.options.abuseMax, ctx.options.abuseWindowMs)
+    this.traffic = ctx.metrics.traffic[transport.kind]
     ctx.hub.add(this)
     ctx.metrics.connections.inc({ transport: transport.kind })
     ctx.metrics.connectionsTotal.inc({ transport: transport.kind })
@@ -127,11 +130,10 @@ export class Connection {
   /** Handles one incoming frame. Never throws. */
   receive(frame: Uint8Array): void {
     if (this.state === 'closed' || this.ctx.hub.draining) return
-    const { metrics, clock } = this.ctx
-    const now = clock.now()
+    const now = this.ctx.clock.now()
     this.lastActivity = now
-    metrics.framesIn.inc({ transport: this.transport.kind })
-    metrics.bytesIn.inc({ transport: this.transport.kind }, frame.length)
+    this.traffic.framesIn++
+    this.traffic.bytesIn += frame.length
     let msgId: bigint | undefined
     try {
       if (this.state === 'handshake') return this.handshake(frame)
@@ -216,7 +218,8 @@ export class Connection {
       if (this.bound || this.signingIn) return this.answerError(msgId, new MtChatError('INVALID_STATE', 'this connection is already signed in', { expose: true }), body._)
       this.signingIn = true
     } else if (!this.bound) return this.answerError(msgId, new MtChatError('NOT_SIGNED_IN', `${body._} needs auth.signIn first`, { expose: true }), body._)
-    const stop = this.ctx.metrics.rpcDuration.startTimer({ method: body._ })
+    const started = performance.now()
+    const stop = () => this.ctx.metrics.rpcDuration.observe({ method: body._ }, (performance.now() - started) / 1000)
     dispatch(this.ctx, this, body).then(
       (result) => {
         stop()
@@ -356,8 +359,8 @@ export class Connection {
       this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer')
       return undefined
     }
-    this.ctx.metrics.framesOut.inc({ transport: this.transport.kind })
-    this.ctx.metrics.bytesOut.inc({ transport: this.transport.kind }, packed.frame.length)
+    this.traffic.framesOut++
+    this.traffic.bytesOut += packed.frame.length
     return packed.msgId
   }
 

@@ -6,8 +6,18 @@
  */
 import type { Counter, Gauge, Histogram, Registry } from '../metrics/registry.js'
 
+/** Per-transport frame counts kept as plain numbers on the hot path, folded into the counters at scrape time. */
+export interface Traffic {
+  framesIn: number
+  bytesIn: number
+  framesOut: number
+  bytesOut: number
+}
+
 /** Handles to the gateway's metrics. */
 export interface GatewayMetrics {
+  /** Hot-path counts by transport (see {@link Traffic}). */
+  traffic: Record<'ws' | 'poll', Traffic>
   connections: Gauge<'transport'>
   connectionsTotal: Counter<'transport'>
   closes: Counter<'code'>
@@ -23,9 +33,29 @@ export interface GatewayMetrics {
   handshakeDuration: Histogram
 }
 
+const zero = (): Traffic => ({ framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 })
+
 /** Registers the gateway's metrics on `registry` (idempotent: a second call returns the same ones). */
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
-  return {
+  const traffic = { ws: zero(), poll: zero() }
+  // Registered before the counters it feeds, so a scrape folds the hot-path counts in first.
+  registry.gauge({
+    name: 'mtchat_gateway_info',
+    help: 'Always 1; scraping it folds the gateway’s per-frame counts into the frame counters.',
+    collect: (g) => {
+      for (const transport of ['ws', 'poll'] as const) {
+        const t = traffic[transport]
+        if (t.framesIn) m.framesIn.inc({ transport }, t.framesIn)
+        if (t.bytesIn) m.bytesIn.inc({ transport }, t.bytesIn)
+        if (t.framesOut) m.framesOut.inc({ transport }, t.framesOut)
+        if (t.bytesOut) m.bytesOut.inc({ transport }, t.bytesOut)
+        Object.assign(t, zero())
+      }
+      g.set(undefined, 1)
+    },
+  })
+  const m: GatewayMetrics = {
+    traffic,
     connections: registry.gauge({ name: 'mtchat_connections', help: 'Open gateway connections (WebSocket and long-polling sessions).', labels: ['transport'] }),
     connectionsTotal: registry.counter({ name: 'mtchat_connections_total', help: 'Gateway connections accepted.', labels: ['transport'] }),
     closes: registry.counter({ name: 'mtchat_connection_closes_total', help: 'Gateway connections closed, by close code.', labels: ['code'] }),
@@ -44,4 +74,5 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     }),
     handshakeDuration: registry.histogram({ name: 'mtchat_handshake_duration_seconds', help: 'Time spent answering hs_init.', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025] }),
   }
+  return m
 }

@@ -44,7 +44,7 @@ export class WsEndpoint {
     const path = (req.url ?? '').split('?')[0]
     if (path !== WS_PATH) return reject(socket, 404, 'Not Found')
     if (!this.accepting) return reject(socket, 503, 'Service Unavailable')
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req))
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, socket))
   }
 
   constructor(
@@ -56,9 +56,10 @@ export class WsEndpoint {
     server.on('upgrade', this.onUpgrade)
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage): void {
+  private accept(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const { ctx } = this
-    const transport = new WsTransport(ws, remoteAddress(req, this.trustProxy), { maxBytes: ctx.options.sendQueueBytes, maxFrames: ctx.options.sendQueueFrames }, ctx.options.closeGraceMs)
+    const limits = { maxBytes: ctx.options.sendQueueBytes, maxFrames: ctx.options.sendQueueFrames }
+    const transport = new WsTransport(ws, remoteAddress(req, this.trustProxy), limits, ctx.options.closeGraceMs, socket)
     const conn = new Connection(ctx, transport)
     ws.on('message', (data, isBinary) => {
       if (!isBinary) {
