@@ -17,6 +17,7 @@ interface Section {
 
 const SECTIONS: Record<string, () => Promise<Section>> = {
   crypto: () => import('./crypto/index.js'),
+  relay: () => import('./relay/index.js'),
 }
 
 const here = dirname(fileURLToPath(import.meta.url))

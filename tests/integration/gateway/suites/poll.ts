@@ -53,11 +53,17 @@ export function pollSuite(options: () => Promise<StartOptions>): void {
     const cb = await t.signedIn(b, { provider: nodeProvider, transport: 'poll' })
     const key = Buffer.from(cb.keys.authKeyId).toString('hex')
     cb.close() // stops the client's own loop; the relay session stays
-    const started = Date.now()
-    const res = await fetch(`${t.url}/v1/poll?auth_key_id=${key}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: encodePollBody([]) })
-    expect(res.status).toBe(200)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(700)
-    expect(new Uint8Array(await res.arrayBuffer()).length).toBe(0)
+    const poll = async () => {
+      const started = Date.now()
+      const res = await fetch(`${t.url}/v1/poll?auth_key_id=${key}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: encodePollBody([]) })
+      expect(res.status).toBe(200)
+      return { waited: Date.now() - started, bytes: new Uint8Array(await res.arrayBuffer()).length }
+    }
+    // Whatever the closed client left queued comes at once; then there is nothing: the wait runs out.
+    let r = await poll()
+    if (r.bytes > 0) r = await poll()
+    expect(r.bytes).toBe(0)
+    expect(r.waited).toBeGreaterThanOrEqual(700)
   })
 
   it('expires an idle polling session (presence goes offline) and answers 410 afterwards', async () => {

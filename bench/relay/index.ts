@@ -1,0 +1,160 @@
+/**
+ * `npm run bench relay`: mt-chat's relay next to two baselines, side by side in one run (issue 4
+ * "Performance"). For 50 and 500 concurrent sender→receiver pairs of 256-byte messages, each
+ * target runs in its own process and the load generator (`loadgen.ts`) in another, on 127.0.0.1:
+ *
+ * - `mt-chat`: the full protocol — handshake, AES-IGE both ways, `messages.send` answered only
+ *   after the durable SQLite commit (WAL, synchronous=FULL, group commit), pushes, acks, receipts;
+ * - `socket.io`: a plain Socket.IO 4 room relay (no storage, no encryption);
+ * - `ws`: a raw `ws` relay.
+ *
+ * Reported: delivered msgs/s, p50/p99 end-to-end latency, the server's peak RSS, and mt-chat's
+ * connect + handshake + sign-in latency. Targets: mt-chat ≥ 1.0× Socket.IO's msgs/s and p99 ≤
+ * Socket.IO's; connect p50 ≤ 20 ms. Every run is bounded (warm-up + measure per scenario, hard
+ * timeouts on every process).
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { renderTable, type Cell } from '../table.js'
+import type { Args, Result } from './loadgen.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const ALL_TARGETS = ['mt-chat', 'socket.io', 'ws'] as const
+type Target = (typeof ALL_TARGETS)[number]
+/** `MT_BENCH_RELAY_TARGETS=mt-chat` runs a subset (for profiling); the table needs socket.io. */
+const TARGETS = (process.env.MT_BENCH_RELAY_TARGETS?.split(',') as Target[] | undefined) ?? [...ALL_TARGETS]
+
+/** Scenario knobs; `MT_BENCH_RELAY_QUICK=1` shortens every phase for a smoke run. */
+const quick = process.env.MT_BENCH_RELAY_QUICK === '1'
+const PAIRS = (process.env.MT_BENCH_RELAY_PAIRS ?? '50,500').split(',').map(Number)
+const WINDOW = 10
+const SIZE = 256
+const WARMUP_MS = quick ? 1000 : 3000
+const MEASURE_MS = Number(process.env.MT_BENCH_RELAY_MEASURE_MS ?? (quick ? 2000 : 8000))
+
+const SERVER_FILE: Record<Target, string> = { 'mt-chat': 'mtchat.ts', 'socket.io': 'socketio.ts', ws: 'ws.ts' }
+
+/** `MT_BENCH_PROFILE=<dir>` writes a V8 CPU profile of every server process there. */
+const PROFILE_DIR = process.env.MT_BENCH_PROFILE
+
+function node(file: string, argv: string[], env: NodeJS.ProcessEnv = {}, profile = false): ChildProcess {
+  const flags = profile && PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []
+  return spawn(process.execPath, [...flags, '--import', 'tsx', file, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+}
+
+/** Resolves with the first stdout line matching `re`, rejects on exit or timeout. */
+function waitLine(proc: ChildProcess, re: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => reject(new Error(`${what}: no output in ${timeoutMs} ms. ${err.slice(-2000)}`)), timeoutMs)
+    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = re.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m)
+      }
+    })
+    proc.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${what} exited ${code}: ${err.slice(-2000)}`))
+    })
+  })
+}
+
+function rssMB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) / 1024 : NaN
+  } catch {
+    return NaN
+  }
+}
+
+function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => proc.kill('SIGKILL'), 5000)
+    proc.once('exit', () => {
+      clearTimeout(kill)
+      resolve()
+    })
+    proc.kill('SIGTERM')
+  })
+}
+
+/** One target at one pair count: server process + load generator process. */
+async function scenario(target: Target, pairs: number): Promise<Result & { rssMB: number }> {
+  const jwtSecret = randomBytes(32).toString('hex')
+  const server = node(join(here, 'servers', SERVER_FILE[target]), [], { MT_BENCH_JWT_SECRET: jwtSecret }, true)
+  try {
+    const ready = await waitLine(server, /READY (\S+)(?: (\S+))?\n/, 60_000, `${target} server`)
+    let peak = 0
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMB(server.pid!) || 0)), 200)
+    try {
+      const args: Args = { target, url: ready[1], serverKey: ready[2], jwtSecret, pairs, window: WINDOW, size: SIZE, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, connectSamples: target === 'mt-chat' ? 100 : 0 }
+      const gen = node(join(here, 'loadgen.ts'), [JSON.stringify(args)])
+      const line = await waitLine(gen, /^\{.*\}$/m, WARMUP_MS + MEASURE_MS + 180_000, `${target} loadgen`)
+      await stop(gen)
+      return { ...(JSON.parse(line[0]) as Result), rssMB: peak }
+    } finally {
+      clearInterval(sampler)
+    }
+  } finally {
+    await stop(server)
+  }
+}
+
+const round = (n: number, digits = 1) => Number(n.toFixed(digits))
+
+/** Runs every scenario; the section's table and results. */
+export async function run(): Promise<{ table: string; results: object }> {
+  const measured: Record<Target, Record<number, Result & { rssMB: number }>> = { 'mt-chat': {}, 'socket.io': {}, ws: {} }
+  for (const pairs of PAIRS)
+    for (const target of TARGETS) {
+      const r = await scenario(target, pairs)
+      measured[target][pairs] = r
+      console.log(`  ${target.padEnd(9)} ${String(pairs).padStart(3)} pairs: ${Math.round(r.msgsPerSec)} msgs/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, RSS ${Math.round(r.rssMB)} MB${r.errors ? `, ${r.errors} errors` : ''}`)
+    }
+
+  const rows: Cell[][] = []
+  for (const pairs of PAIRS)
+    for (const target of TARGETS) {
+      const r = measured[target][pairs]
+      const sio = measured['socket.io'][pairs] ?? r
+      rows.push([target, String(pairs), r.msgsPerSec, r.p50Ms, r.p99Ms, r.rssMB, `${(r.msgsPerSec / sio.msgsPerSec).toFixed(2)}×`, target === 'mt-chat' ? (r.msgsPerSec >= sio.msgsPerSec && r.p99Ms <= sio.p99Ms ? 'met' : 'NOT met') : ''])
+    }
+  const connect = measured['mt-chat'][PAIRS[0]]?.connect
+  const table = [
+    renderTable(['target', 'pairs', 'msgs/s', 'p50 ms', 'p99 ms', 'RSS MB', 'vs socket.io', 'target ≥1.0×, p99 ≤'], rows),
+    '',
+    connect
+      ? `mt-chat connect + handshake + sign-in (sequential, ${connect.samples} samples): p50 ${connect.p50Ms.toFixed(1)} ms, p99 ${connect.p99Ms.toFixed(1)} ms (target p50 ≤ 20 ms: ${connect.p50Ms <= 20 ? 'met' : 'NOT met'})`
+      : '',
+    `window ${WINDOW} messages in flight per pair, ${SIZE}-byte messages, ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured per scenario`,
+  ].join('\n')
+
+  const headline = PAIRS[PAIRS.length - 1]
+  const summary = (t: Target) => {
+    if (!TARGETS.includes(t)) return undefined
+    const byPairs = Object.fromEntries(
+      Object.entries(measured[t]).map(([p, r]) => [p, { msgsPerSec: Math.round(r.msgsPerSec), p50Ms: round(r.p50Ms, 2), p99Ms: round(r.p99Ms, 2), rssMB: Math.round(r.rssMB) }]),
+    )
+    return { ...byPairs[headline], pairs: headline, byPairs }
+  }
+  return {
+    table,
+    results: {
+      'mt-chat': { ...summary('mt-chat'), connect: connect && { p50Ms: round(connect.p50Ms, 2), p99Ms: round(connect.p99Ms, 2) } },
+      'socket.io': summary('socket.io'),
+      ws: summary('ws'),
+      settings: { window: WINDOW, size: SIZE, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, pairs: PAIRS },
+    },
+  }
+}
