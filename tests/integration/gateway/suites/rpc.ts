@@ -191,6 +191,22 @@ export function rpcSuite(options: () => Promise<StartOptions>): void {
     })
   })
 
+  describe('update.prekeysLow', () => {
+    it('tells the device whose one-time prekeys run low after a bundle fetch, and only that device', async () => {
+      const d = await t.register()
+      await t.publishKeys(d, 'd1', 11)
+      const cd1 = await t.signedIn(d, { deviceId: 'd1' })
+      const cd2 = await t.signedIn(d, { deviceId: 'd2' })
+      expect((await t.get(a, `/v1/keys/${d.id}?device=d1`)).status).toBe(200)
+      expect((await t.get(a, `/v1/keys/${d.id}?device=d1`)).status).toBe(200)
+      const low = await cd1.waitForUpdate((u) => u._ === 'update.prekeysLow')
+      expect(low).toEqual({ _: 'update.prekeysLow', device_id: 'd1', count: 9 })
+      expect(cd2.updates.some((u) => u._ === 'update.prekeysLow')).toBe(false)
+      cd1.close()
+      cd2.close()
+    })
+  })
+
   describe('history and search', () => {
     it('pages the pair’s history newest first and never shows another pair’s', async () => {
       const texts = ['one', 'two', 'three', 'four', 'five']
