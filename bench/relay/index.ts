@@ -68,6 +68,16 @@ function waitLine(proc: ChildProcess, re: RegExp, timeoutMs: number, what: strin
   })
 }
 
+/** CPU seconds (user + system, all threads) a process used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
+}
+
 function rssMB(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
@@ -89,8 +99,11 @@ function stop(proc: ChildProcess): Promise<void> {
   })
 }
 
+/** A scenario's figures: the load generator's, the server's peak RSS and CPU over the measured interval. */
+type Measured = Result & { rssMB: number; serverCores: number; serverUsPerMsg: number; loadgenCores: number }
+
 /** One target at one pair count: server process + load generator process. */
-async function scenario(target: Target, pairs: number): Promise<Result & { rssMB: number }> {
+async function scenario(target: Target, pairs: number): Promise<Measured> {
   const jwtSecret = randomBytes(32).toString('hex')
   const server = node(join(here, 'servers', SERVER_FILE[target]), [], { MT_BENCH_JWT_SECRET: jwtSecret }, true)
   try {
@@ -100,9 +113,15 @@ async function scenario(target: Target, pairs: number): Promise<Result & { rssMB
     try {
       const args: Args = { target, url: ready[1], serverKey: ready[2], jwtSecret, pairs, window: WINDOW, size: SIZE, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, connectSamples: target === 'mt-chat' ? 100 : 0 }
       const gen = node(join(here, 'loadgen.ts'), [JSON.stringify(args)])
-      const line = await waitLine(gen, /^\{.*\}$/m, WARMUP_MS + MEASURE_MS + 180_000, `${target} loadgen`)
+      const done = waitLine(gen, /^\{.*\}$/m, WARMUP_MS + MEASURE_MS + 180_000, `${target} loadgen`)
+      await waitLine(gen, /^MEASURE start$/m, WARMUP_MS + 180_000, `${target} loadgen`)
+      const [s0, g0, t0] = [cpuSeconds(server.pid!), cpuSeconds(gen.pid!), performance.now()]
+      const line = await done
+      const [s1, g1, t1] = [cpuSeconds(server.pid!), cpuSeconds(gen.pid!), performance.now()]
       await stop(gen)
-      return { ...(JSON.parse(line[0]) as Result), rssMB: peak }
+      const r = JSON.parse(line[0]) as Result
+      const wall = (t1 - t0) / 1000
+      return { ...r, rssMB: peak, serverCores: (s1 - s0) / wall, serverUsPerMsg: ((s1 - s0) * 1e6) / r.delivered, loadgenCores: (g1 - g0) / wall }
     } finally {
       clearInterval(sampler)
     }
@@ -115,12 +134,14 @@ const round = (n: number, digits = 1) => Number(n.toFixed(digits))
 
 /** Runs every scenario; the section's table and results. */
 export async function run(): Promise<{ table: string; results: object }> {
-  const measured: Record<Target, Record<number, Result & { rssMB: number }>> = { 'mt-chat': {}, 'socket.io': {}, ws: {} }
+  const measured: Record<Target, Record<number, Measured>> = { 'mt-chat': {}, 'socket.io': {}, ws: {} }
   for (const pairs of PAIRS)
     for (const target of TARGETS) {
       const r = await scenario(target, pairs)
       measured[target][pairs] = r
-      console.log(`  ${target.padEnd(9)} ${String(pairs).padStart(3)} pairs: ${Math.round(r.msgsPerSec)} msgs/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, RSS ${Math.round(r.rssMB)} MB${r.errors ? `, ${r.errors} errors` : ''}`)
+      console.log(
+        `  ${target.padEnd(9)} ${String(pairs).padStart(3)} pairs: ${Math.round(r.msgsPerSec)} msgs/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, RSS ${Math.round(r.rssMB)} MB, server ${r.serverCores.toFixed(2)} cores = ${Math.round(r.serverUsPerMsg)} µs/msg, load generator ${r.loadgenCores.toFixed(2)} cores${r.errors ? `, ${r.errors} errors` : ''}`,
+      )
     }
 
   const rows: Cell[][] = []
@@ -128,11 +149,11 @@ export async function run(): Promise<{ table: string; results: object }> {
     for (const target of TARGETS) {
       const r = measured[target][pairs]
       const sio = measured['socket.io'][pairs] ?? r
-      rows.push([target, String(pairs), r.msgsPerSec, r.p50Ms, r.p99Ms, r.rssMB, `${(r.msgsPerSec / sio.msgsPerSec).toFixed(2)}×`, target === 'mt-chat' ? (r.msgsPerSec >= sio.msgsPerSec && r.p99Ms <= sio.p99Ms ? 'met' : 'NOT met') : ''])
+      rows.push([target, String(pairs), r.msgsPerSec, r.p50Ms, r.p99Ms, r.rssMB, r.serverCores, r.serverUsPerMsg, `${(r.msgsPerSec / sio.msgsPerSec).toFixed(2)}×`, target === 'mt-chat' ? (r.msgsPerSec >= sio.msgsPerSec && r.p99Ms <= sio.p99Ms ? 'met' : 'NOT met') : ''])
     }
   const connect = measured['mt-chat'][PAIRS[0]]?.connect
   const table = [
-    renderTable(['target', 'pairs', 'msgs/s', 'p50 ms', 'p99 ms', 'RSS MB', 'vs socket.io', 'target ≥1.0×, p99 ≤'], rows),
+    renderTable(['target', 'pairs', 'msgs/s', 'p50 ms', 'p99 ms', 'RSS MB', 'server cores', 'server µs/msg', 'vs socket.io', 'target ≥1.0×, p99 ≤'], rows),
     '',
     connect
       ? `mt-chat connect + handshake + sign-in (sequential, ${connect.samples} samples): p50 ${connect.p50Ms.toFixed(1)} ms, p99 ${connect.p99Ms.toFixed(1)} ms (target p50 ≤ 20 ms: ${connect.p50Ms <= 20 ? 'met' : 'NOT met'})`
@@ -144,7 +165,10 @@ export async function run(): Promise<{ table: string; results: object }> {
   const summary = (t: Target) => {
     if (!TARGETS.includes(t)) return undefined
     const byPairs = Object.fromEntries(
-      Object.entries(measured[t]).map(([p, r]) => [p, { msgsPerSec: Math.round(r.msgsPerSec), p50Ms: round(r.p50Ms, 2), p99Ms: round(r.p99Ms, 2), rssMB: Math.round(r.rssMB) }]),
+      Object.entries(measured[t]).map(([p, r]) => [
+        p,
+        { msgsPerSec: Math.round(r.msgsPerSec), p50Ms: round(r.p50Ms, 2), p99Ms: round(r.p99Ms, 2), rssMB: Math.round(r.rssMB), serverCores: round(r.serverCores, 2), serverUsPerMsg: Math.round(r.serverUsPerMsg), loadgenCores: round(r.loadgenCores, 2) },
+      ]),
     )
     return { ...byPairs[headline], pairs: headline, byPairs }
   }

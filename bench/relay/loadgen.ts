@@ -183,10 +183,11 @@ async function mtchat(): Promise<Result['connect']> {
     if (r._ !== 'rpc_result') throw new Error(`signIn: ${JSON.stringify(r)}`)
     return { c, id: (r.result as { user: { id: number } }).user.id }
   }
+  // Clients ack the relay's content frames in batches (PROTOCOL §2.7: within 200 ms); 100 ms here.
   const ackTimer = setInterval(() => {
     for (const c of acking) c.ack()
     acking.clear()
-  }, 50)
+  }, 100)
   ackTimer.unref()
 
   const ends = await inBatches(args.pairs, 25, async (i) => ({ s: await signedIn(`s-${run}-${i}`), r: await signedIn(`r-${run}-${i}`) }))
@@ -266,6 +267,8 @@ hardStop.unref()
 const connect = args.target === 'mt-chat' ? await mtchat() : args.target === 'socket.io' ? (await socketio(), undefined) : (await rawWs(), undefined)
 await new Promise((r) => setTimeout(r, args.warmupMs))
 measuring = true
+// The orchestrator reads both processes' CPU time at these two lines.
+process.stdout.write('MEASURE start\n')
 const t0 = performance.now()
 await new Promise((r) => setTimeout(r, args.measureMs))
 measuring = false
