@@ -18,9 +18,13 @@ export interface MeasureOptions {
   rounds?: number
 }
 
-/** Runs `fn` (sync or async) repeatedly; returns its median rate in calls per second. */
-export async function opsPerSecond(fn: () => unknown, options: MeasureOptions = {}): Promise<number> {
-  const { warmupMs = 150, roundMs = 250, rounds = 5 } = options
+/** A function under measurement, prepared for batched calls. */
+interface Runner {
+  run(n: number): Promise<void>
+  batch: number
+}
+
+async function prepare(fn: () => unknown, warmupMs: number): Promise<Runner> {
   const isAsync = fn() instanceof Promise
   const run = async (n: number) => {
     if (isAsync) for (let i = 0; i < n; i++) await fn()
@@ -34,21 +38,45 @@ export async function opsPerSecond(fn: () => unknown, options: MeasureOptions = 
     await run(batch)
     if (performance.now() - t < 10) batch *= 2
   }
-  const rates: number[] = []
-  for (let r = 0; r < rounds; r++) {
-    let calls = 0
-    const start = process.cpuUsage()
-    let usedMs = 0
-    while (usedMs < roundMs) {
-      await run(batch)
-      calls += batch
-      const d = process.cpuUsage(start)
-      usedMs = (d.user + d.system) / 1000
-    }
-    rates.push((calls * 1000) / usedMs)
+  return { run, batch }
+}
+
+/** One round: calls per CPU-second over `roundMs` ms of CPU time. */
+async function round(r: Runner, roundMs: number): Promise<number> {
+  let calls = 0
+  const start = process.cpuUsage()
+  let usedMs = 0
+  while (usedMs < roundMs) {
+    await r.run(r.batch)
+    calls += r.batch
+    const d = process.cpuUsage(start)
+    usedMs = (d.user + d.system) / 1000
   }
-  rates.sort((a, b) => a - b)
-  return rates[Math.floor(rates.length / 2)]
+  return (calls * 1000) / usedMs
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** Runs `fn` (sync or async) repeatedly; returns its median rate in calls per CPU-second. */
+export async function opsPerSecond(fn: () => unknown, options: MeasureOptions = {}): Promise<number> {
+  const { warmupMs = 150, roundMs = 250, rounds = 5 } = options
+  const r = await prepare(fn, warmupMs)
+  const rates: number[] = []
+  for (let i = 0; i < rounds; i++) rates.push(await round(r, roundMs))
+  return median(rates)
+}
+
+/**
+ * Rates of several functions measured in interleaved rounds (a, b, c, a, b, c, …), so a change in
+ * machine load during the run affects all alike and their ratios stay meaningful.
+ */
+export async function interleaved(fns: (() => unknown)[], options: MeasureOptions = {}): Promise<number[]> {
+  const { warmupMs = 150, roundMs = 250, rounds = 5 } = options
+  const runners: Runner[] = []
+  for (const fn of fns) runners.push(await prepare(fn, warmupMs))
+  const rates: number[][] = fns.map(() => [])
+  for (let i = 0; i < rounds; i++) for (let j = 0; j < runners.length; j++) rates[j].push(await round(runners[j], roundMs))
+  return rates.map(median)
 }
 
 /** MB/s (10^6 bytes) of a function that processes `bytes` per call. */

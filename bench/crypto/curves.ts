@@ -7,7 +7,8 @@ import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, 
 import { safetyNumber } from '../../sdk/crypto/fingerprint.js'
 import { nobleProvider } from '../../sdk/crypto/noble.js'
 import { nodeProvider } from '../../sdk/crypto/node.js'
-import { opsPerSecond, type MeasureOptions } from '../measure.js'
+import type { CryptoProvider } from '../../sdk/crypto/provider.js'
+import { interleaved, type MeasureOptions } from '../measure.js'
 import type { BenchRow } from './row.js'
 
 function raw(kind: 'x25519' | 'ed25519') {
@@ -28,23 +29,31 @@ export async function curveRows(opts: MeasureOptions): Promise<BenchRow[]> {
   const msg = new Uint8Array(200)
   const sig = sign(null, msg, id.privateKey)
   const slow = { ...opts, rounds: 3 }
-  const ceilings = {
-    x25519: { name: 'diffieHellman, KeyObjects', value: await opsPerSecond(() => diffieHellman({ privateKey: a.privateKey, publicKey: b.publicKey }), opts) },
-    sign: { name: 'sign, KeyObject', value: await opsPerSecond(() => sign(null, msg, id.privateKey), opts) },
-    verify: { name: 'verify, KeyObject', value: await opsPerSecond(() => verify(null, msg, id.publicKey, sig), opts) },
-  }
+  const ops = [
+    {
+      name: 'X25519 shared secret',
+      ceiling: { name: 'diffieHellman, KeyObjects', fn: () => diffieHellman({ privateKey: a.privateKey, publicKey: b.publicKey }) },
+      run: (p: CryptoProvider) => () => p.x25519(a.secret, b.public),
+    },
+    { name: 'Ed25519 sign 200 B', ceiling: { name: 'sign, KeyObject', fn: () => sign(null, msg, id.privateKey) }, run: (p: CryptoProvider) => () => p.ed25519Sign(msg, id.secret) },
+    {
+      name: 'Ed25519 verify 200 B',
+      ceiling: { name: 'verify, KeyObject', fn: () => verify(null, msg, id.publicKey, sig) },
+      run: (p: CryptoProvider) => () => p.ed25519Verify(sig, msg, id.public),
+    },
+  ]
   const rows: BenchRow[] = []
-  for (const p of [nodeProvider, nobleProvider]) {
-    const o = p === nobleProvider ? slow : opts
-    rows.push(
-      { name: `X25519 shared secret, ${p.name}`, unit: 'ops/s', value: await opsPerSecond(() => p.x25519(a.secret, b.public), o), ceiling: ceilings.x25519 },
-      { name: `Ed25519 sign 200 B, ${p.name}`, unit: 'ops/s', value: await opsPerSecond(() => p.ed25519Sign(msg, id.secret), o), ceiling: ceilings.sign },
-      { name: `Ed25519 verify 200 B, ${p.name}`, unit: 'ops/s', value: await opsPerSecond(() => p.ed25519Verify(sig, msg, id.public), o), ceiling: ceilings.verify },
-    )
+  for (const op of ops) {
+    const [ceiling, node, noble] = await interleaved([op.ceiling.fn, op.run(nodeProvider), op.run(nobleProvider)], slow)
+    const c = { name: op.ceiling.name, value: ceiling }
+    rows.push({ name: `${op.name}, node`, unit: 'ops/s', value: node, ceiling: c }, { name: `${op.name}, noble`, unit: 'ops/s', value: noble, ceiling: c })
   }
   const keyA = nodeProvider.ed25519Keygen().publicKey
   const keyB = nodeProvider.ed25519Keygen().publicKey
-  for (const p of [nodeProvider, nobleProvider])
-    rows.push({ name: `safety number (2 × 5200 SHA-512), ${p.name}`, unit: 'ms', value: 1000 / (await opsPerSecond(() => safetyNumber(p, keyA, keyB), slow)) })
+  const [node, noble] = await interleaved([() => safetyNumber(nodeProvider, keyA, keyB), () => safetyNumber(nobleProvider, keyA, keyB)], slow)
+  rows.push(
+    { name: 'safety number (2 × 5200 SHA-512), node', unit: 'ms', value: 1000 / node },
+    { name: 'safety number (2 × 5200 SHA-512), noble', unit: 'ms', value: 1000 / noble },
+  )
   return rows
 }

@@ -14,7 +14,7 @@ import { nodeProvider } from '../../sdk/crypto/node.js'
 import type { CryptoProvider } from '../../sdk/crypto/provider.js'
 import { buildPlaintext, openFrame, sealFrame } from '../../sdk/protocol/frame.js'
 import { Session } from '../../sdk/protocol/session.js'
-import { opsPerSecond, type MeasureOptions } from '../measure.js'
+import { interleaved, type MeasureOptions } from '../measure.js'
 import type { BenchRow } from './row.js'
 
 const TARGET = 30_000
@@ -50,23 +50,12 @@ function sessionPair(p: CryptoProvider): { run: () => void; frameBytes: number }
 }
 
 export async function frameRows(opts: MeasureOptions): Promise<BenchRow[]> {
-  const rows: BenchRow[] = []
-  for (const p of [nodeProvider, nobleProvider]) {
-    const crypto = await opsPerSecond(frameCrypto(p), opts)
-    rows.push({
-      name: `256 B frame seal+open, ${p.name}`,
-      unit: 'frames/s',
-      value: crypto,
-      target: { text: `≥ ${TARGET.toLocaleString('en-US')}/s`, met: crypto >= TARGET },
-    })
-    const pair = sessionPair(p)
-    const session = await opsPerSecond(pair.run, opts)
-    rows.push({
-      name: `${pair.frameBytes} B frame Session.pack+unpack, ${p.name}`,
-      unit: 'frames/s',
-      value: session,
-      target: { text: `≥ ${TARGET.toLocaleString('en-US')}/s`, met: session >= TARGET },
-    })
-  }
-  return rows
+  const providers = [nodeProvider, nobleProvider]
+  const pairs = providers.map(sessionPair)
+  const rates = await interleaved(providers.flatMap((p, i) => [frameCrypto(p), pairs[i].run]), opts)
+  const target = (v: number) => ({ text: `≥ ${TARGET.toLocaleString('en-US')}/s`, met: v >= TARGET })
+  return providers.flatMap((p, i) => [
+    { name: `256 B frame seal+open, ${p.name}`, unit: 'frames/s' as const, value: rates[2 * i], target: target(rates[2 * i]) },
+    { name: `${pairs[i].frameBytes} B frame Session.pack+unpack, ${p.name}`, unit: 'frames/s' as const, value: rates[2 * i + 1], target: target(rates[2 * i + 1]) },
+  ])
 }
