@@ -64,7 +64,11 @@ export abstract class ChatBase extends EventEmitter<ChatEvents> {
   /** The peer's user id, resolved once (by username through the relay, then from storage). */
   peerId(): Promise<number> {
     return (this.#id ??= this.ctx.peers.resolveId(this.peer).then(
-      (id) => (this.#resolved = id),
+      (id) => {
+        this.#resolved = id
+        this.ctx.bind(this, id)
+        return id
+      },
       (err) => {
         this.#id = undefined
         throw err

@@ -60,4 +60,6 @@ export interface ChatContext {
   settle(id: string, result: { message: Message } | { error: MtChatError }): void
   /** Schedules the self-destruct of a record. */
   scheduleTtl(): void
+  /** A handle learned its peer's id: route that peer's events to it. */
+  bind(handle: import('./base.js').ChatBase, peer: number): void
 }

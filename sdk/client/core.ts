@@ -292,16 +292,15 @@ export class Core implements ChatContext {
     h = kind === 'secret' ? new SecretChatImpl(this, ref, this.secret) : new CloudChatImpl(this, ref)
     this.#byRef.set(key, h)
     const id = directId(ref)
-    if (id !== undefined) this.#index(kind, id, h)
-    else {
-      const made = h
-      // Resolve the username early, so incoming events find this handle.
-      made.peerId().then((pid) => this.#index(kind, pid, made), () => undefined)
-    }
+    if (id !== undefined) this.bind(h, id)
+    // Resolve a username early, so incoming events find this handle (peerId() binds it; a
+    // failure here, e.g. no such user yet, is retried on the handle's next use).
+    else h.peerId().catch(() => undefined)
     return h
   }
 
-  #index(kind: ChatKind, id: number, h: ChatBase): void {
+  bind(h: ChatBase, id: number): void {
+    const kind = h.kind
     const key = `${kind}:${id}`
     let set = this.#byId.get(key)
     if (!set) this.#byId.set(key, (set = new Set()))

@@ -1,0 +1,56 @@
+// examples/custom-frontend in real Chromium, served by the real relay as its README says
+// (MT_STATIC_DIR): two tabs sign up and chat through the framework-agnostic chat store.
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bundleForBrowser, launchChromium } from '../helpers/chromium.js'
+import { service } from '../helpers/env.js'
+import { uniqueName } from '../helpers/relay.js'
+import { harness, type Harness } from '../integration/sdk/harness.js'
+
+const chromium = await service('chromium')
+
+describe.skipIf(!chromium.available)('custom frontend example (Chromium)', () => {
+  let h: Harness
+  let dir: string
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mt-custom-'))
+    for (const f of ['index.html', 'main.js', 'chat-store.js']) copyFileSync(join('examples/custom-frontend', f), join(dir, f))
+    writeFileSync(join(dir, 'mt-chat.min.js'), await bundleForBrowser('sdk/index.ts'))
+    h = await harness({ staticDir: dir })
+    browser = await launchChromium(chromium.url)
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await h?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('two tabs chat in a cloud chat', async () => {
+    const [alice, bob] = [uniqueName('ca'), uniqueName('cb')]
+    const errors: string[] = []
+    const open = async (user: string, peer: string) => {
+      const page = await browser!.context.newPage()
+      page.on('pageerror', (e) => errors.push(String(e)))
+      await page.goto(h.relay.url)
+      await page.fill('[name=user]', user)
+      await page.fill('[name=password]', 'correct horse battery')
+      await page.fill('[name=peer]', peer)
+      await page.selectOption('[name=kind]', 'cloud')
+      await page.click('button[value=signup]')
+      await page.waitForSelector('#connection:has-text("online")', { timeout: 20_000 })
+      return page
+    }
+    const a = await open(alice, bob)
+    const b = await open(bob, alice)
+    await a.fill('[data-testid=text]', 'hello from the store')
+    await a.press('[data-testid=text]', 'Enter')
+    await b.waitForSelector('[data-testid=log] li.in:has-text("hello from the store")', { timeout: 20_000 })
+    await a.waitForSelector('[data-testid=log] li.out:has-text("✅")', { timeout: 20_000 })
+    expect(errors).toEqual([])
+  }, 60_000)
+})
