@@ -149,7 +149,7 @@ export class Core implements ChatContext {
       await this.storage.set(S.meta, 'device', stored(meta))
       this.#device = meta
     }
-    void this.keys.publish(r.device_id, r.prekeys.low).catch((e) => this.error(e))
+    void this.keys.publish(r.device_id, r.prekeys.low, r.prekeys.count).catch((e) => this.error(e))
   }
 
   async #online(): Promise<void> {
@@ -197,7 +197,7 @@ export class Core implements ChatContext {
         return
       case 'update.prekeysLow': {
         const id = await this.deviceId()
-        if (id) void this.keys.publish(id, true).catch((e) => this.error(e))
+        if (id) void this.keys.publish(id, true, u.count).catch((e) => this.error(e))
         return
       }
       case 'update.identity':

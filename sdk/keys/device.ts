@@ -7,7 +7,7 @@
  */
 import type { CryptoProvider } from '../crypto/provider.js'
 import { MtChatError } from '../errors.js'
-import { DeviceKeys } from '../protocol/secret/index.js'
+import { DeviceKeys, MAX_ONE_TIME_PREKEYS } from '../protocol/secret/index.js'
 import type { StorageAdapter } from '../storage/types.js'
 import type { HttpApi } from '../client/http.js'
 import { S, stored } from '../client/stores.js'
@@ -66,9 +66,12 @@ export class KeyManager {
 
   /**
    * Makes sure the relay has this device's bundle: the full bundle once per device id (or after
-   * the signed prekey rotated), then fresh one-time prekeys whenever `low` says so.
+   * the signed prekey rotated), then fresh one-time prekeys whenever the relay says it holds only
+   * `relayCount` (below its low mark). The relay hands prekeys out without telling us which, so
+   * their secrets stay here until an init uses them; past {@link MAX_ONE_TIME_PREKEYS} the oldest
+   * are dropped (an init naming one of those then fails with SECRET_UNKNOWN_PREKEY).
    */
-  publish(deviceId: string, low: boolean): Promise<void> {
+  publish(deviceId: string, low: boolean, relayCount?: number): Promise<void> {
     const run = async () => {
       const keys = await this.keys()
       let rotated = false
@@ -79,7 +82,10 @@ export class KeyManager {
       const done = await this.#storage.get<Published & Record<string, never>>(S.meta, 'published')
       const fresh = !done || done.deviceId !== deviceId
       if (!fresh && !low && !rotated && done.signedPrekeyId === keys.signedPrekey.id) return
-      const added = keys.replenish(PREKEY_TARGET)
+      const held = keys.oneTimePrekeyIds
+      const need = fresh ? Math.max(0, PREKEY_TARGET - held.length) : low ? Math.max(0, PREKEY_TARGET - (relayCount ?? 0)) : 0
+      for (const id of held.slice(0, Math.max(0, held.length + need - MAX_ONE_TIME_PREKEYS))) keys.markOneTimePrekeyUsed(id)
+      const added = keys.replenish(Math.min(MAX_ONE_TIME_PREKEYS, keys.oneTimePrekeyIds.length + need))
       // First publication carries every prekey; later ones only what the relay lacks.
       const bundle = keys.publicBundle(deviceId, fresh ? {} : { oneTimePrekeys: added })
       await this.#storage.set(S.meta, 'keys', stored(keys.toJSON()))
