@@ -8,10 +8,9 @@
  * audit-logged as metadata. Each frame is handled inside one try/catch: nothing a peer sends can
  * crash the relay; an unexpected error becomes `rpc_error INTERNAL`, logged without content.
  *
- * After `auth.signIn` the connection subscribes to its user's updates on the broker and pushes
- * them in `updates` frames (coalesced per event-loop turn, `msg_id ≡ 3 mod 4`); secret envelopes
- * only when addressed to this device. The client's `msgs_ack` of a push turns its cloud messages
- * ✔✔ and deletes its envelopes, through the group committer.
+ * After `auth.signIn` the connection subscribes to its user's updates on the bus; its
+ * {@link Outbox} pushes them (`updates` frames, `msg_id ≡ 3 mod 4`, secret envelopes only to the
+ * addressed device) and turns the client's `msgs_ack` into ✔✔ and envelope deletion.
  * @module
  */
 import { CLOSE_CODES, MtChatError } from '../../sdk/errors.js'
@@ -19,12 +18,12 @@ import { RelayHandshake } from '../../sdk/protocol/handshake.js'
 import type { RpcMethod } from '../../sdk/protocol/schemas/rpc.js'
 import type { ClientBody, RelayBody } from '../../sdk/protocol/schemas/registry.js'
 import { Session, type Rejected } from '../../sdk/protocol/session.js'
-import type { Delivery } from '../services/update-bus.js'
 import type { EphemeralUpdate, Update } from '../services/update-types.js'
 import type { AuthContext } from '../auth/authenticate.js'
 import type { GatewayContext } from './context.js'
 import type { Traffic } from './metrics.js'
-import { deliverables, maxPts, splitUpdates, type AckRef } from './pushes.js'
+import { Outbox } from './outbox.js'
+import { deliverables } from './pushes.js'
 import { AbuseCounter, TokenBucket } from './rate-limit.js'
 import { dispatch } from './rpc/index.js'
 import type { Transport } from './transport.js'
@@ -40,10 +39,6 @@ export interface BoundUser {
 
 /** Rejections audit-logged one by one per connection; the rest are summed up at close. */
 const AUDIT_REJECTIONS = 3
-/** Bytes kept free in a frame for the `updates` envelope around the updates. */
-const FRAME_OVERHEAD = 2048
-/** The most ids one `delivered`/`ackSecret` operation carries (the store's limit). */
-const MAX_ACK_IDS = 1024
 
 let counter = 0
 
@@ -65,9 +60,7 @@ export class Connection {
   private expiresAt = Infinity
   private unsubscribe: (() => void) | undefined
   private pts = 0
-  private outbox: Update[] = []
-  private flushQueued = false
-  private readonly unacked = new Map<bigint, AckRef>()
+  private readonly outbox = new Outbox(this)
   private lastActivity: number
   private readonly requests: TokenBucket
   private readonly frames: TokenBucket
@@ -80,7 +73,7 @@ export class Connection {
   private readonly traffic: Traffic
 
   constructor(
-    private readonly ctx: GatewayContext,
+    readonly ctx: GatewayContext,
     readonly transport: Transport,
   ) {
     const now = ctx.clock.now()
@@ -105,6 +98,11 @@ export class Connection {
   /** Where the connection is. */
   get currentState(): ConnectionState {
     return this.state
+  }
+
+  /** True while frames may be sent. */
+  get open(): boolean {
+    return this.state === 'open'
   }
 
   /** The pts this connection last told the client (signIn, getDifference, pushes). */
@@ -194,7 +192,7 @@ export class Connection {
   private accepted(msgId: bigint, body: ClientBody): void {
     switch (body._) {
       case 'msgs_ack':
-        return this.acked(body.msg_ids)
+        return this.outbox.acked(body.msg_ids, (err) => this.ctx.log.warn({ err: errorFacts(err), conn: this.tag }, 'gateway: recording an ack failed'))
       case 'ping':
         this.send({ _: 'pong', msg_id: msgId, ping_id: body.ping_id })
         return
@@ -225,7 +223,7 @@ export class Connection {
         stop()
         this.ctx.metrics.rpc.inc({ method: body._, result: 'ok' })
         const sent = this.send({ _: 'rpc_result', req_msg_id: msgId, result })
-        if (sent !== undefined && body._ === 'updates.getDifference') this.track(sent, deliverables(this.bound!.id, (result as { updates: Update[] }).updates))
+        if (sent !== undefined && body._ === 'updates.getDifference') this.outbox.track(sent, deliverables(this.bound!.id, (result as { updates: Update[] }).updates))
       },
       (err: unknown) => {
         stop()
@@ -266,7 +264,7 @@ export class Connection {
     if (who.sessionId !== undefined) this.expiresAt = who.expiresAt
     this.notePts(pts)
     this.ctx.hub.bind(this, who.user.id)
-    this.unsubscribe = this.ctx.services.bus.subscribe(who.user.id, (d) => this.deliver(d))
+    this.unsubscribe = this.ctx.services.bus.subscribe(who.user.id, (d) => this.outbox.deliver(d))
     this.ctx.services.presence.connected(who.user.id)
   }
 
@@ -275,72 +273,9 @@ export class Connection {
     return this.ctx.hub.watch(this, userIds, this.watched)
   }
 
-  private deliver(d: Delivery): void {
-    if (this.state === 'closed') return
-    if (d.deviceId !== undefined && d.deviceId !== this.bound?.deviceId) return
-    if (d.origin !== undefined && d.origin === this.tag) return
-    this.outbox.push(d.update)
-    this.queueFlush()
-  }
-
   /** Pushes an ephemeral update (presence, typing) with the next flush. */
   pushEphemeral(update: EphemeralUpdate): void {
-    if (this.state !== 'open' || !this.bound) return
-    this.outbox.push(update)
-    this.queueFlush()
-  }
-
-  private queueFlush(): void {
-    if (this.flushQueued) return
-    this.flushQueued = true
-    // The bus hands over a whole commit synchronously: one microtask later it is all here.
-    queueMicrotask(() => this.flush())
-  }
-
-  private flush(): void {
-    this.flushQueued = false
-    const pending = this.outbox
-    this.outbox = []
-    if (this.state !== 'open' || pending.length === 0) return
-    try {
-      const now = this.ctx.clock.now()
-      for (const updates of splitUpdates(pending, this.ctx.options.maxFrame - FRAME_OVERHEAD)) {
-        this.notePts(maxPts(updates, this.pts))
-        const msgId = this.send({ _: 'updates', updates, pts: this.pts } as unknown as RelayBody)
-        if (msgId === undefined) return
-        this.ctx.metrics.pushes.inc(undefined, updates.length)
-        for (const u of updates) if (u._ === 'update.message' && u.message.to === this.bound!.id) this.ctx.metrics.deliveryLatency.observe(undefined, Math.max(0, now - u.message.date) / 1000)
-        this.track(msgId, deliverables(this.bound!.id, updates))
-      }
-    } catch (err) {
-      this.ctx.log.error({ err: errorFacts(err), conn: this.tag }, 'gateway: push failed')
-    }
-  }
-
-  /** Remembers what the ack of frame `msgId` will deliver; too many unacked frames is a slow consumer. */
-  private track(msgId: bigint, ref: AckRef | undefined): void {
-    if (!ref) return
-    this.unacked.set(msgId, ref)
-    if (this.unacked.size > this.ctx.options.maxUnacked) this.close(CLOSE_CODES.SLOW_CONSUMER, 'too many unacknowledged updates')
-  }
-
-  private acked(ids: readonly bigint[]): void {
-    const user = this.bound
-    if (!user) return
-    const messages: number[] = []
-    const envelopes: number[] = []
-    for (const id of ids) {
-      const ref = this.unacked.get(id)
-      if (!ref) continue
-      this.unacked.delete(id)
-      messages.push(...ref.messages)
-      envelopes.push(...ref.envelopes)
-    }
-    const failed = (err: unknown) => this.ctx.log.warn({ err: errorFacts(err), conn: this.tag }, 'gateway: recording an ack failed')
-    for (let i = 0; i < messages.length; i += MAX_ACK_IDS)
-      this.ctx.services.writer.submit({ kind: 'delivered', userId: user.id, messageIds: messages.slice(i, i + MAX_ACK_IDS) }).catch(failed)
-    for (let i = 0; i < envelopes.length; i += MAX_ACK_IDS)
-      this.ctx.services.writer.submit({ kind: 'ackSecret', userId: user.id, deviceId: user.deviceId, envelopeIds: envelopes.slice(i, i + MAX_ACK_IDS) }).catch(failed)
+    if (this.state === 'open' && this.bound) this.outbox.push(update)
   }
 
   private announceSalts(): void {
@@ -395,8 +330,7 @@ export class Connection {
     this.unsubscribe = undefined
     ctx.hub.remove(this, this.bound?.id, this.watched)
     this.session?.close()
-    this.outbox = []
-    this.unacked.clear()
+    this.outbox.clear()
     if (this.bound) ctx.hub.track(ctx.services.presence.disconnected(this.bound.id).catch((err: unknown) => ctx.log.warn({ err: errorFacts(err) }, 'gateway: presence update failed')))
     if (this.rejectionCount > AUDIT_REJECTIONS)
       ctx.services.audit.record('ws.closed', { userId: this.bound?.id, ip: this.transport.remote, meta: { code, transport: this.transport.kind, rejected: this.rejectionCount, ...Object.fromEntries(this.rejections) } })
