@@ -22,6 +22,7 @@ import type { EphemeralUpdate, Update } from '../services/update-types.js'
 import type { AuthContext } from '../auth/authenticate.js'
 import type { GatewayContext } from './context.js'
 import type { Traffic } from './metrics.js'
+import { errorFacts } from './log-facts.js'
 import { Outbox } from './outbox.js'
 import { deliverables } from './pushes.js'
 import { AbuseCounter, TokenBucket } from './rate-limit.js'
@@ -221,9 +222,14 @@ export class Connection {
     dispatch(this.ctx, this, body).then(
       (result) => {
         stop()
-        this.ctx.metrics.rpc.inc({ method: body._, result: 'ok' })
-        const sent = this.send({ _: 'rpc_result', req_msg_id: msgId, result })
-        if (sent !== undefined && body._ === 'updates.getDifference') this.outbox.track(sent, deliverables(this.bound!.id, (result as { updates: Update[] }).updates))
+        try {
+          const sent = this.send({ _: 'rpc_result', req_msg_id: msgId, result })
+          this.ctx.metrics.rpc.inc({ method: body._, result: 'ok' })
+          if (sent !== undefined && body._ === 'updates.getDifference') this.outbox.track(sent, deliverables(this.bound!.id, (result as { updates: Update[] }).updates))
+        } catch (err) {
+          // E.g. a result over the frame limit: the request still gets exactly one answer.
+          this.answerError(msgId, err, body._)
+        }
       },
       (err: unknown) => {
         stop()
@@ -319,10 +325,18 @@ export class Connection {
     this.closed(code)
   }
 
-  /** The transport went away (peer closed, network error): forget everything. Idempotent. */
+  /** The transport went away (peer closed, network error): forget everything. Idempotent, never throws. */
   closed(code: number): void {
     if (this.state === 'closed') return
     this.state = 'closed'
+    try {
+      this.forget(code)
+    } catch (err) {
+      this.ctx.log.error({ err: errorFacts(err), conn: this.tag }, 'gateway: cleanup after close failed')
+    }
+  }
+
+  private forget(code: number): void {
     const { ctx } = this
     ctx.metrics.connections.dec({ transport: this.transport.kind })
     ctx.metrics.closes.inc({ code })
@@ -335,11 +349,4 @@ export class Connection {
     if (this.rejectionCount > AUDIT_REJECTIONS)
       ctx.services.audit.record('ws.closed', { userId: this.bound?.id, ip: this.transport.remote, meta: { code, transport: this.transport.kind, rejected: this.rejectionCount, ...Object.fromEntries(this.rejections) } })
   }
-}
-
-/** An error's class, code and message for the log: never request content. */
-export function errorFacts(err: unknown): Record<string, unknown> {
-  if (MtChatError.is(err)) return { type: 'MtChatError', code: err.code, op: err.op, message: err.message }
-  if (err instanceof Error) return { type: err.name, message: err.message, stack: err.stack }
-  return { type: typeof err }
 }

@@ -22,7 +22,12 @@ export class Hub {
     const set = this.watchers.get(p.user_id)
     if (!set) return
     const update = p.last_seen === undefined ? { _: 'update.presence' as const, user_id: p.user_id, online: p.online } : { _: 'update.presence' as const, ...p }
-    for (const conn of set) conn.pushEphemeral(update)
+    for (const conn of set)
+      try {
+        conn.pushEphemeral(update)
+      } catch {
+        // A closed or failing connection misses a presence push; nothing else depends on it.
+      }
   }
 
   constructor(
@@ -33,7 +38,12 @@ export class Hub {
     presence.on('change', this.onPresence)
     this.timer = setInterval(() => {
       const t = now()
-      for (const conn of this.all) conn.tick(t)
+      for (const conn of this.all)
+        try {
+          conn.tick(t)
+        } catch {
+          // One connection's timer must not stop the others'; tick logs its own failures.
+        }
     }, sweepIntervalMs)
     this.timer.unref()
   }

@@ -11,6 +11,7 @@ import type { RelayBody } from '../../sdk/protocol/schemas/registry.js'
 import type { Delivery } from '../services/update-bus.js'
 import type { Update } from '../services/update-types.js'
 import type { GatewayContext } from './context.js'
+import { errorFacts } from './log-facts.js'
 import { deliverables, maxPts, splitUpdates, type AckRef } from './pushes.js'
 
 /** Bytes kept free in a frame for the `updates` envelope around the updates. */
@@ -58,7 +59,14 @@ export class Outbox {
     if (this.queued) return
     this.queued = true
     // The bus hands over a whole commit synchronously: one microtask later it is all here.
-    queueMicrotask(() => this.flush())
+    queueMicrotask(() => {
+      try {
+        this.flush()
+      } catch (err) {
+        // A microtask must not throw: that would take the relay down.
+        this.host.ctx.log.error({ err: errorFacts(err), conn: this.host.tag }, 'gateway: push failed')
+      }
+    })
   }
 
   private flush(): void {

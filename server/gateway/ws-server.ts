@@ -8,8 +8,9 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { CLOSE_CODES } from '../../sdk/errors.js'
-import { Connection, errorFacts } from './connection.js'
+import { Connection } from './connection.js'
 import type { GatewayContext } from './context.js'
+import { errorFacts } from './log-facts.js'
 import { WsTransport } from './ws-transport.js'
 
 /** The path of the WebSocket endpoint. */
