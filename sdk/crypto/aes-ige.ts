@@ -29,7 +29,8 @@ export function checkIgeArgs(key: Uint8Array, iv: Uint8Array, data: Uint8Array, 
 
 /** A 4-byte-aligned copy when `b` is misaligned (Uint32Array views need alignment). */
 function aligned(b: Uint8Array): Uint8Array {
-  return b.byteOffset % 4 === 0 ? b : b.slice()
+  // Not b.slice(): on a Node Buffer slice() is a view at the same misaligned offset.
+  return b.byteOffset % 4 === 0 ? b : Uint8Array.prototype.slice.call(b)
 }
 
 const words = (b: Uint8Array) => new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2)
