@@ -75,7 +75,7 @@ export async function fileRows(opts: MeasureOptions): Promise<BenchRow[]> {
   const fk = newFileKey(nodeProvider)
   const mb = (rate: number) => (rate * SIZE) / 1e6
   const label = `${SIZE >> 20} MiB`
-  const enc = (p: CryptoProvider, hash: boolean) => () => consume(new FileEncryptor(p, fk, { hash }).stream(input))
+  const enc = (p: CryptoProvider, hash: boolean) => () => consume(new FileEncryptor(p, fk, { hash, size: SIZE }).stream(input))
   const sealed = await collect(new FileEncryptor(nodeProvider, fk).stream(input))
   const dec = (hash: boolean) => () => consume(new FileDecryptor(nodeProvider, fk, { hash, size: SIZE }).stream(sealed))
 

@@ -33,10 +33,10 @@ export {
 
 export {
   type DecryptOptions,
-  type EncryptOptions,
   encryptedFileSize,
   FILE_CHUNK_SIZE,
   FILE_SEALED_CHUNK_SIZE,
+  type FileCipherOptions,
   FileDecryptor,
   type FileDigest,
   FileEncryptor,

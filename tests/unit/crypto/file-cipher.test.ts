@@ -143,6 +143,20 @@ describe('file cipher API', () => {
     expect(encryptedFileSize(0)).toBe(16)
   })
 
+  it('with a declared size: the same chunks, and a source of another length is refused', async () => {
+    const fk = newFileKey(p)
+    for (const size of [0, 1000, FILE_CHUNK_SIZE, 2 * FILE_CHUNK_SIZE + 5]) {
+      const data = plaintext(size, 11)
+      const free = await collect(new FileEncryptor(p, fk).stream([data]))
+      const sized = new FileEncryptor(p, fk, { size })
+      expect(sameBytes(await collect(sized.stream(pieces(data, 50_000))), free)).toBe(true)
+      expect(sized.digest.size).toBe(size)
+      await expect(collect(new FileEncryptor(p, fk, { size: size + 1 }).stream([data]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+      if (size > 0) await expect(collect(new FileEncryptor(p, fk, { size: size - 1 }).stream([data]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    }
+    expect(() => new FileEncryptor(p, fk, { size: 1.5 })).toThrow(RangeError)
+  })
+
   it('can skip the hash (digest.sha256 undefined) unless a sha256 is to be checked', async () => {
     const fk = newFileKey(p)
     const enc = new FileEncryptor(p, fk, { hash: false })
