@@ -177,7 +177,7 @@ export class FileDecryptor extends ChunkCipher {
     // An announced hash can only be checked if one is computed.
     super(p, fileKey, options.sha256 === undefined ? options : { ...options, hash: true })
     if (options.sha256 !== undefined) assertBytes(options.sha256, 'sha256', 32)
-    this.sha256 = options.sha256?.slice()
+    this.sha256 = options.sha256 === undefined ? undefined : new Uint8Array(options.sha256)
   }
 
   private fail(code: 'FILE_CHUNK_INVALID' | 'FILE_TRUNCATED' | 'FILE_TRAILING_DATA' | 'FILE_HASH_MISMATCH', message: string): never {

@@ -81,7 +81,7 @@ export abstract class ChunkCipher {
     if (options.size !== undefined && (!Number.isSafeInteger(options.size) || options.size < 0))
       throw new RangeError(`"size" expected a non-negative integer, got ${options.size}`)
     this.p = p
-    this.key = fileKey.key.slice()
+    this.key = new Uint8Array(fileKey.key) // a copy we may wipe (Buffer#slice would be a view)
     this.nonce.set(fileKey.noncePrefix, 0)
     this.hasher = options.hash === false ? undefined : (p.sha256Hasher?.() ?? wrap(sha256.create()))
     this.size = options.size

@@ -85,9 +85,10 @@ function randomBytes(n: number): Uint8Array {
 export function igeEncryptCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
   checkIgeArgs(key, iv, data, 'ige.encrypt')
   const n = data.length >>> 2
-  const p = data.byteOffset % 4 === 0 ? data : data.slice()
+  // Copies are `new Uint8Array(x)`, never `x.slice()`: on a Node Buffer slice() is a view.
+  const p = data.byteOffset % 4 === 0 ? data : new Uint8Array(data)
   const pw = new Int32Array(p.buffer, p.byteOffset, n)
-  const ivc = iv.slice()
+  const ivc = new Uint8Array(iv)
   const v = new Int32Array(ivc.buffer) // v[4..7] = p_0
   const q = new Uint8Array(data.length)
   const qw = new Int32Array(q.buffer)

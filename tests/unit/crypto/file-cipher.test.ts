@@ -157,6 +157,15 @@ describe('file cipher API', () => {
     expect(() => new FileEncryptor(p, fk, { size: 1.5 })).toThrow(RangeError)
   })
 
+  it('wipes its own copy of the key, never the caller’s (also when it is a Node Buffer)', async () => {
+    const key = Buffer.from(new Uint8Array(32).fill(9))
+    const noncePrefix = Buffer.from(new Uint8Array(8).fill(1))
+    const enc = new FileEncryptor(p, { key, noncePrefix })
+    const sealed = await collect(enc.stream([plaintext(100, 12)]))
+    expect(key.every((b) => b === 9)).toBe(true)
+    expect(sameBytes(await collect(new FileDecryptor(p, { key, noncePrefix }, { sha256: enc.digest.sha256 }).stream([sealed])), plaintext(100, 12))).toBe(true)
+  })
+
   it('can skip the hash (digest.sha256 undefined) unless a sha256 is to be checked', async () => {
     const fk = newFileKey(p)
     const enc = new FileEncryptor(p, fk, { hash: false })
