@@ -196,6 +196,34 @@ describe.each(backends)('CryptoProvider conformance: %s', (_name, p) => {
         expect(out.buffer.byteLength).toBe(out.length)
       }
     })
+    it('gives the same results for Node Buffers (pooled, at odd offsets) and leaves them unchanged', async () => {
+      // The relay hands over Buffers from ws; Buffer#slice is a view, a classic source of bugs.
+      const odd = (bytes: Uint8Array) => {
+        const backing = Buffer.alloc(bytes.length + 1)
+        backing.set(bytes, 1)
+        return backing.subarray(1)
+      }
+      const pooled = (bytes: Uint8Array) => Buffer.from(bytes)
+      const u = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 31 + seed) & 0xff)
+      const [key, iv, data, nonce, aad] = [u(32, 1), u(32, 2), u(1024, 3), u(12, 4), u(1, 5)]
+      const sk = u(32, 6)
+      const peer = p.x25519PublicKey(u(32, 7))
+      const sig = p.ed25519Sign(data, sk)
+      const ops = (k: Uint8Array, v: Uint8Array, d: Uint8Array, n: Uint8Array, a: Uint8Array, s: Uint8Array) => [
+        p.sha256(k, d), p.sha512(d), p.sha1(d), p.hmacSha256(k, d), p.hkdfSha256(d, k, a, 64),
+        p.igeEncrypt(k, v, d), p.igeDecrypt(k, v, d), p.x25519(s, peer), p.ed25519Sign(d, s),
+        Uint8Array.of(Number(p.ed25519Verify(sig, d, p.ed25519PublicKey(s)))),
+      ]
+      const expected = [...ops(key, iv, data, nonce, aad, sk), await p.gcmEncrypt(key, nonce, data, aad)]
+      for (const wrap of [odd, pooled]) {
+        const inputs = [key, iv, data, nonce, aad, sk].map(wrap)
+        const before = inputs.map((b) => Buffer.from(b))
+        const got = [...ops(...(inputs as [Buffer, Buffer, Buffer, Buffer, Buffer, Buffer])), await p.gcmEncrypt(inputs[0], inputs[3], inputs[2], inputs[4])]
+        expect(got.map(toHex)).toEqual(expected.map(toHex))
+        expect(toHex(await p.gcmDecrypt(inputs[0], inputs[3], wrap(expected[10]), inputs[4]))).toBe(toHex(data))
+        inputs.forEach((b, i) => expect(b.equals(before[i])).toBe(true))
+      }
+    })
     it('X25519 and Ed25519 take 32-byte keys only (RangeError), Uint8Array only (TypeError)', () => {
       expect(() => p.x25519(new Uint8Array(31), new Uint8Array(32))).toThrow(RangeError)
       expect(() => p.x25519(new Uint8Array(32), new Uint8Array(33))).toThrow(RangeError)
