@@ -18,6 +18,7 @@ interface Section {
 const SECTIONS: Record<string, () => Promise<Section>> = {
   crypto: () => import('./crypto/index.js'),
   relay: () => import('./relay/index.js'),
+  sdk: () => import('./sdk/index.js'),
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
