@@ -9,13 +9,17 @@ import { HttpApi, type FetchLike } from './client/http.js'
 
 /** A user as the relay shows it. */
 export interface RelayUser {
+  /** The user id. */
   id: number
+  /** The username, if the account has one. */
   username?: string
+  /** The display name, if set. */
   display_name?: string
 }
 
 /** What sign-up and sign-in return. */
 export interface Session {
+  /** The signed-in user. */
   user: RelayUser
   /** The session token for `createClient({ token })`. Keep it secret. */
   token: string
@@ -27,16 +31,23 @@ export interface Session {
 export interface AccountOptions {
   /** The relay's base URL. */
   url: string
+  /** The fetch function (default: the global one). */
   fetch?: FetchLike
+  /** Cancels the request. */
   signal?: AbortSignal
 }
 
 /** Options of {@link signUp}: a username, email or phone, and a password. */
 export interface SignUpOptions extends AccountOptions {
+  /** A username: 3–32 letters, digits or _, starting with a letter. */
   username?: string
+  /** An email address (the relay may ask to verify it). */
   email?: string
+  /** A phone number (the relay may ask to verify it). */
   phone?: string
+  /** The password (8+ characters). */
   password: string
+  /** A name to show instead of the username. */
   displayName?: string
 }
 
@@ -44,6 +55,7 @@ export interface SignUpOptions extends AccountOptions {
 export interface SignInOptions extends AccountOptions {
   /** Username, email or phone. */
   login: string
+  /** The password. */
   password: string
   /** The 6-digit TOTP code when the account has a second factor (else TOTP_REQUIRED). */
   totp?: string

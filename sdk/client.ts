@@ -29,7 +29,9 @@ export type ConnectionStatus = 'connecting' | 'online' | 'offline'
 
 /** A user's presence. */
 export interface PresenceEvent {
+  /** The user's id. */
   userId: number
+  /** Whether the user has a connected device. */
   online: boolean
   /** Unix ms. */
   lastSeen?: number
@@ -37,16 +39,34 @@ export interface PresenceEvent {
 
 /** Events of a {@link Client}. */
 export interface ClientEvents {
+  /** The coarse connection status changed. */
   connection: [ConnectionStatus]
+  /** Every transition of the connection state machine `{ from, to, code, reason }`. */
   state: [ConnectionStateEvent]
+  /** Something failed in the background (a refused frame, a storage error, a failed key upload). */
   error: [MtChatError]
+  /** A watched user went online or offline (see `watchPresence`). */
   presence: [PresenceEvent]
+  /** A peer started a chat with us, or the first message of a chat arrived. */
   chat: [Chat]
+  /** Any incoming message, of any chat; `m.chat` is its chat. */
   message: [Message]
+  /** A peer device's identity key is not the one seen before. */
   identityChanged: [IdentityChangedEvent]
 }
 
-/** Options of {@link createClient}. */
+/**
+ * Options of `createClient`.
+ * @example
+ * ```ts
+ * createClient({
+ *   url: 'https://chat.example.com',
+ *   serverKey: 'wEwwDXi+QG+3VPlkb5+IRxZ9oF/fJ1SKBf/5cfr6XcQ=',
+ *   token: ({ refresh }) => fetch('/chat-token' + (refresh ? '?fresh=1' : '')).then((r) => r.text()),
+ *   storage: indexedDbStorage({ name: 'mt-chat:' + userId }),
+ * })
+ * ```
+ */
 export interface ClientOptions {
   /** The relay's base URL, e.g. `https://chat.example.com`. */
   url: string
@@ -182,7 +202,10 @@ export class Client extends EventEmitter<ClientEvents> {
     return this.#core.handle('cloud', peer) as unknown as CloudChat
   }
 
-  /** Our own user id and device id (connects if this device never signed in). */
+  /**
+   * Our own user id and device id (connects if this device never signed in). A device id names
+   * this storage's keys on the relay; a secret chat belongs to one device pair.
+   */
   async me(): Promise<{ userId: number; deviceId: string }> {
     const userId = await this.#core.me()
     return { userId, deviceId: (await this.#core.deviceId())! }

@@ -22,13 +22,24 @@ export interface Progress {
 
 /** Options of a download. */
 export interface DownloadOptions {
+  /** Called as bytes arrive. */
   onProgress?: (p: Progress) => void
+  /** Cancels the download (ABORTED). */
   signal?: AbortSignal
 }
 
-/** A file attached to a message. The content is fetched, decrypted and checked on demand. */
+/**
+ * A file attached to a message. The content is fetched, decrypted and checked on demand.
+ * @example
+ * ```ts
+ * const blob = await message.file.blob()            // browsers: verified, then handed out
+ * await message.file.stream().pipeTo(writable)      // any size, flat memory
+ * ```
+ */
 export interface FileInfo {
+  /** File name as the sender gave it. */
   name: string
+  /** MIME type as the sender gave it. */
   mime: string
   /** Plaintext size in bytes. */
   size: number
@@ -44,11 +55,19 @@ export interface FileInfo {
   blob(opts?: DownloadOptions): Promise<Blob>
 }
 
-/** A message of a chat. `id` is stable from `send` on (the sender's random_id). */
+/**
+ * A message of a chat. `id` is stable from `send` on (the sender's random_id).
+ * @example
+ * ```ts
+ * client.on('message', (m) => console.log(m.chat.kind, m.from, m.text ?? m.file?.name, m.status))
+ * ```
+ */
 export interface Message {
+  /** Stable id: the sender's random_id (16 hex). */
   readonly id: string
   /** The chat it belongs to. */
   readonly chat: Chat
+  /** Secret or cloud. */
   readonly kind: ChatKind
   /** The other user's id. */
   readonly peer: number
@@ -58,7 +77,9 @@ export interface Message {
   readonly out: boolean
   /** Unix ms. */
   readonly date: number
+  /** The text, for a text message. */
   readonly text?: string
+  /** The attached file, for a file message. */
   readonly file?: FileInfo
   /** A file's caption. */
   readonly caption?: string
@@ -76,7 +97,9 @@ export interface Message {
 
 /** A message's status changed. */
 export interface StatusEvent {
+  /** The message's id. */
   id: string
+  /** Its new status. */
   status: MessageStatus
   /** For `failed`: why. */
   error?: MtChatError
@@ -84,6 +107,7 @@ export interface StatusEvent {
 
 /** The peer is typing. */
 export interface TypingEvent {
+  /** Who is typing (user id). */
   peer: number
   /** Unix ms. */
   date: number
@@ -91,7 +115,9 @@ export interface TypingEvent {
 
 /** Messages were deleted: by us, by the peer (for everyone), or by their self-destruct timer. */
 export interface DeletedEvent {
+  /** Ids of the deleted messages. */
   ids: string[]
+  /** Who deleted them: us (here or on another device), the peer, or the self-destruct timer. */
   by: 'me' | 'peer' | 'ttl'
   /** The whole history was cleared. */
   all?: boolean
@@ -105,41 +131,61 @@ export interface RekeyedEvent {
 
 /** A secret chat ended for good, with the error code that ended it (e.g. SECRET_BAD_PARITY). */
 export interface AbortedEvent {
+  /** The error code that ended the chat. */
   code: string
+  /** A human-readable reason. */
   reason: string
 }
 
 /** A chat's lifecycle state changed (`{ from, to, code, reason }`). */
 export interface ChatStateEvent {
+  /** The previous state (null when the chat was created). */
   from: string | null
+  /** The new state. */
   to: string
+  /** Why: an error code or a step name. */
   code: string
+  /** A human-readable reason. */
   reason: string
 }
 
 /** A peer device's identity key is not the one seen before: verify the chat again. */
 export interface IdentityChangedEvent {
+  /** The peer's user id. */
   peer: number
+  /** The device whose key changed. */
   deviceId: string
+  /** The Ed25519 identity key seen before. */
   previous: Uint8Array
+  /** The identity key it has now. */
   current: Uint8Array
 }
 
 /** Events of a chat. */
 export interface ChatEvents {
+  /** A message arrived (in order, once). */
   message: [Message]
+  /** One of our messages changed status: sending → sent → delivered → read, or failed. */
   status: [StatusEvent]
+  /** The peer is typing. */
   typing: [TypingEvent]
+  /** Messages were deleted (by us, the peer or their timer). */
   deleted: [DeletedEvent]
+  /** Secret chats: a new key is in use. */
   rekeyed: [RekeyedEvent]
+  /** Secret chats: the chat ended for good (e.g. SECRET_BAD_PARITY). */
   aborted: [AbortedEvent]
+  /** Secret chats: a lifecycle transition. */
   state: [ChatStateEvent]
+  /** Secret chats: the peer device's identity key changed. */
   identityChanged: [IdentityChangedEvent]
+  /** A problem with this chat that did not end it (e.g. a dropped envelope). */
   error: [MtChatError]
 }
 
 /** What `send` takes besides a plain string. */
 export interface SendOptions {
+  /** The text, 1..4096 characters. */
   text: string
   /** The id of the message this replies to. */
   replyTo?: string
@@ -155,10 +201,15 @@ export interface SendFileOptions {
   mime?: string
   /** Required for a stream: its size in bytes. */
   size?: number
+  /** Secret chats: a caption shown with the file. */
   caption?: string
+  /** The id of the message this replies to. */
   replyTo?: string
+  /** Self-destruct after this many seconds once read (secret chats). */
   ttl?: number
+  /** Called as encrypted chunks are uploaded. */
   onProgress?: (p: Progress) => void
+  /** Cancels the upload (ABORTED). */
   signal?: AbortSignal
 }
 
@@ -179,8 +230,19 @@ export interface DeleteOptions {
 /** What a file to send can be: a Blob/File (browsers), bytes, or a stream of bytes. */
 export type FileSource = Blob | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>
 
-/** The interface both chat kinds share. */
+/**
+ * The interface both chat kinds share.
+ * @example
+ * ```ts
+ * const chat = client.cloudChat('bob') // or client.secretChat('bob')
+ * chat.on('message', (m) => render(m))
+ * chat.on('status', (s) => tick(s.id, s.status))
+ * const sent = await chat.send({ text: 'Hello', replyTo: earlier.id })
+ * for (const m of await chat.history({ limit: 20 })) render(m)
+ * ```
+ */
 export interface Chat extends EventEmitter<ChatEvents> {
+  /** Secret or cloud. */
   readonly kind: ChatKind
   /** The peer as the app named it (username or id). */
   readonly peer: string | number
@@ -212,8 +274,19 @@ export interface Verification {
   emoji: string
 }
 
-/** A secret chat: end-to-end encrypted between this device and one device of the peer. */
+/**
+ * A secret chat: end-to-end encrypted between this device and one device of the peer. History and
+ * search are local to this device; the relay only relays ciphertext.
+ * @example
+ * ```ts
+ * const chat = client.secretChat('bob')
+ * chat.on('aborted', (a) => warn(a.code)) // e.g. SECRET_BAD_PARITY: the chat is over
+ * await chat.send({ text: 'for your eyes only', ttl: 30 })
+ * const { safetyNumber, emoji } = await chat.verify()
+ * ```
+ */
 export interface SecretChat extends Chat {
+  /** Always `secret`. */
   readonly kind: 'secret'
   /** `new` until the first use, then the protocol state (initiating, active, rekeying, aborted, closed). */
   readonly state: string
@@ -223,7 +296,16 @@ export interface SecretChat extends Chat {
   rekey(): Promise<void>
 }
 
-/** A cloud chat: stored by the relay, synced to every session of both users. */
+/**
+ * A cloud chat: stored by the relay (which can read it), synced to every session of both users.
+ * @example
+ * ```ts
+ * const chat = client.cloudChat(42)
+ * await chat.send('on every device')
+ * const found = await chat.search('device')
+ * ```
+ */
 export interface CloudChat extends Chat {
+  /** Always `cloud`. */
   readonly kind: 'cloud'
 }

@@ -10,10 +10,15 @@ import { S, stored } from './stores.js'
 
 /** A user as the relay shows it. */
 export interface PeerInfo {
+  /** The user id. */
   id: number
+  /** The username, if any. */
   username?: string
+  /** The display name, if set. */
   display_name?: string
+  /** Whether a device of the user is connected now. */
   online?: boolean
+  /** When the user was last connected (unix ms). */
   last_seen?: number
 }
 

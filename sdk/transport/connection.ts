@@ -31,10 +31,13 @@ export type ConnectionState = 'idle' | 'connecting' | 'handshaking' | 'signing-i
 
 /** One transition of the connection state machine. */
 export interface ConnectionStateEvent {
+  /** The state before. */
   from: ConnectionState
+  /** The state now. */
   to: ConnectionState
   /** Why: an error code for failures, else a step name. */
   code: ErrorCode | 'start' | 'opened' | 'handshake_done' | 'signed_in' | 'retry' | 'stop'
+  /** A human-readable reason. */
   reason: string
   /** The transport in use or being tried. */
   transport?: string

@@ -9,13 +9,21 @@ import type { Transport, TransportConnection, TransportHandlers } from './types.
 
 /** The part of the WebSocket API the transport uses (the DOM's and the `ws` package's both fit). */
 export interface WebSocketLike {
+  /** Set to `arraybuffer` by the transport. */
   binaryType: string
+  /** 1 when open. */
   readonly readyState: number
+  /** Sends one binary message. */
   send(data: Uint8Array): void
+  /** Closes the socket. */
   close(code?: number, reason?: string): void
+  /** Open handler. */
   onopen: ((ev: unknown) => void) | null
+  /** Message handler (`data` an ArrayBuffer). */
   onmessage: ((ev: { data: unknown }) => void) | null
+  /** Close handler. */
   onclose: ((ev: { code: number; reason: string }) => void) | null
+  /** Error handler. */
   onerror: ((ev: unknown) => void) | null
 }
 
