@@ -11,7 +11,7 @@ import { frameRows } from './frame.js'
 import { igeRows } from './ige.js'
 import { type BenchRow, ratio } from './row.js'
 
-const OPTIONS: MeasureOptions = { warmupMs: 100, roundMs: 150, rounds: 5 }
+const OPTIONS: MeasureOptions = { warmupMs: 250, roundMs: 150, rounds: 5 }
 
 /** Runs the section; returns the printable table and the rows for bench/results/latest.json. */
 export async function run(): Promise<{ table: string; results: { rows: BenchRow[] } }> {
