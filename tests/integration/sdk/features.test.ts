@@ -92,4 +92,35 @@ describe('chat features', () => {
     expect(await chat.history()).toEqual([])
     expect(await inbox[0].chat.history()).toEqual([])
   })
+
+  it('asks the token provider again when the relay revokes the session token, and comes back online', async () => {
+    const ua = await h.relay.register()
+    const asked: boolean[] = []
+    let current = ua.token
+    const a = h.client(ua, { token: ({ refresh }) => (asked.push(refresh), current) })
+    const states = collect<{ to: string; code: string }>(a, 'state')
+    await a.connect()
+    // The session token is revoked (logout elsewhere); a fresh one comes from signing in again.
+    const login = await h.relay.api.post('/v1/auth/login', { login: ua.username, password: ua.password })
+    await h.relay.api.post('/v1/auth/logout', undefined, { token: ua.token })
+    current = login.body.token
+    await a.disconnect()
+    await a.connect() // the stale token is refused; the provider is asked with refresh: true
+    expect(asked).toContain(true)
+    expect(states.at(-1)).toMatchObject({ to: 'online' })
+    expect((await a.me()).userId).toBe(ua.id)
+  })
+
+  it('reports presence of watched users', async () => {
+    const [ua, ub] = await Promise.all([h.relay.register(), h.relay.register()])
+    const a = h.client(ua)
+    const presence = collect<{ userId: number; online: boolean }>(a, 'presence')
+    await a.connect()
+    expect(await a.watchPresence([ub.username])).toEqual([expect.objectContaining({ userId: ub.id, online: false })])
+    const b = h.client(ub)
+    await b.connect()
+    await until(() => presence.some((p) => p.userId === ub.id && p.online), 10_000, 'online')
+    await b.disconnect()
+    await until(() => presence.some((p) => p.userId === ub.id && !p.online), 10_000, 'offline')
+  })
 })
