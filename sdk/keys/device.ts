@@ -6,7 +6,6 @@
  * @module
  */
 import type { CryptoProvider } from '../crypto/provider.js'
-import { MtChatError } from '../errors.js'
 import { DeviceKeys, MAX_ONE_TIME_PREKEYS } from '../protocol/secret/index.js'
 import type { StorageAdapter } from '../storage/types.js'
 import type { HttpApi } from '../client/http.js'
@@ -115,9 +114,4 @@ export class KeyManager {
     const rows = await this.#storage.list<{ key: Uint8Array; since: number }>(S.identities, { prefix: `${userId}:` })
     return rows.map((r) => ({ deviceId: r.key.slice(String(userId).length + 1), key: r.value.key }))
   }
-}
-
-/** A fixed-size check for identity keys at the public edge. */
-export function assertIdentityKey(k: unknown): asserts k is Uint8Array {
-  if (!(k instanceof Uint8Array) || k.length !== 32) throw new MtChatError('SCHEMA_INVALID', 'identity key must be 32 bytes', { op: 'keys' })
 }
