@@ -174,7 +174,7 @@ describe('Connection', () => {
 
   it('drops a connection that stops answering pings and reconnects', async () => {
     const relay = new FakeRelay()
-    const { c, states } = connect(relay, { pingIntervalMs: 30, pongTimeoutMs: 30 })
+    const { c, states } = connect(relay, { pingIntervalMs: 30, pongTimeoutMs: 250 })
     await c.whenOnline()
     await new Promise((r) => setTimeout(r, 80))
     expect(relay.received.some((b) => b._ === 'ping')).toBe(true)
