@@ -242,6 +242,7 @@ export class Connection extends EventEmitter<Events> {
   #onFrame(live: Live, frame: Uint8Array): void {
     live.lastFrameAt = this.#now()
     clearTimeout(this.#pongTimer)
+    this.#pongTimer = undefined
     if (!live.session) return this.#onHandshakeFrame(live, frame)
     const r = live.session.unpack(frame)
     if (!r.ok) {
@@ -399,6 +400,7 @@ export class Connection extends EventEmitter<Events> {
     clearTimeout(this.#connectTimer)
     clearInterval(this.#pingTimer)
     clearTimeout(this.#pongTimer)
+    this.#pongTimer = undefined
     clearTimeout(this.#ackTimer)
     this.#ackTimer = undefined
     this.#ackWanted = false
@@ -419,8 +421,9 @@ export class Connection extends EventEmitter<Events> {
       const pingId = BigInt('0x' + Array.from(this.#o.provider.randomBytes(7), (b) => b.toString(16).padStart(2, '0')).join(''))
       this.#send(live, { _: 'ping', ping_id: pingId })
       const sentAt = this.#now()
-      clearTimeout(this.#pongTimer)
-      this.#pongTimer = setTimeout(() => {
+      // One deadline at a time: a later ping must not push back the deadline of an unanswered one.
+      this.#pongTimer ??= setTimeout(() => {
+        this.#pongTimer = undefined
         if (this.#live === live && live.lastFrameAt < sentAt) live.conn.close(CLOSE_CODES.IDLE_TIMEOUT, 'keepalive timeout')
       }, this.#o.pongTimeoutMs ?? 10_000)
     }, every)
