@@ -81,6 +81,7 @@ export class Core implements ChatContext {
   readonly #byId = new Map<string, Set<ChatBase>>()
   readonly #waiters = new Map<string, { resolve(m: Message): void; reject(e: MtChatError): void }[]>()
   readonly #ttl: TtlSweeper
+  readonly #started = new Set<string>()
   #device: DeviceMeta | undefined
   #closed = false
 
@@ -260,6 +261,11 @@ export class Core implements ChatContext {
   }
 
   chatStarted(kind: ChatKind, peer: number): void {
+    // A cloud chat "starts" with its first incoming message seen by this client; a secret chat
+    // each time the peer starts a new one (e.g. from a new device).
+    const key = `${kind}:${peer}`
+    if (kind === 'cloud' && this.#started.has(key)) return
+    this.#started.add(key)
     this.#events.chat(this.handle(kind, peer))
   }
 

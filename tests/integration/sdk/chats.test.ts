@@ -40,17 +40,21 @@ for (const db of await dbVariants()) {
         await b.cloudChat(ua.id).typing()
         await until(() => typing.length > 0, 10_000, 'typing')
 
+        const started = collect<unknown>(a, 'chat')
         const back = collect<Message>(chatA, 'message')
         await b.cloudChat(ua.id).send('hi back')
         await until(() => back.length === 1, 10_000, 'a receives')
+        await b.cloudChat(ua.id).send('and again')
+        await until(() => back.length === 2, 10_000, 'a receives again')
+        expect(started.length).toBe(1) // `chat` once per peer, not per message
         const hist = await chatA.history()
-        expect(hist.map((m) => m.text)).toEqual(['hello cloud', 'hi back'])
+        expect(hist.map((m) => m.text)).toEqual(['hello cloud', 'hi back', 'and again'])
         expect((await chatA.search('BACK')).map((m) => m.text)).toEqual(['hi back'])
 
         const deleted = collect<{ ids: string[] }>(b.cloudChat(ua.id), 'deleted')
         await chatA.delete(sent.id, { forEveryone: true })
         await until(() => deleted.some((d) => d.ids.includes(sent.id)), 10_000, 'deleted on b')
-        expect((await b.cloudChat(ua.id).history()).map((m) => m.text)).toEqual(['hi back'])
+        expect((await b.cloudChat(ua.id).history()).map((m) => m.text)).toEqual(['hi back', 'and again'])
       })
     })
 
