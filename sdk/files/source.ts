@@ -41,7 +41,15 @@ export async function* sourceBytes(source: FileSource, size: number, signal?: Ab
   else if (typeof (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') iter = source as AsyncIterable<Uint8Array>
   else throw new MtChatError('INVALID_ARGUMENT', '"file" expected a Blob, Uint8Array, ReadableStream or async iterable of bytes', { op: 'chat.sendFile' })
   let total = 0
-  for await (const piece of iter) {
+  const pieces = (async function* () {
+    try {
+      yield* iter
+    } catch (cause) {
+      // The app's stream failed (a read error, a cancelled picker): a typed error, cause kept.
+      throw MtChatError.is(cause) ? cause : new MtChatError('INVALID_ARGUMENT', 'reading the file failed', { op: 'chat.sendFile', cause })
+    }
+  })()
+  for await (const piece of pieces) {
     if (signal?.aborted) throw new MtChatError('ABORTED', 'upload aborted', { op: 'chat.sendFile' })
     if (!(piece instanceof Uint8Array)) throw new MtChatError('INVALID_ARGUMENT', 'a file stream must yield Uint8Array pieces', { op: 'chat.sendFile' })
     total += piece.length
