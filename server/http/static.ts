@@ -1,7 +1,9 @@
 /**
  * The page at `/`: files from the demo directory (`MT_STATIC_DIR`, default `examples/demo/` of the
  * package when it exists), otherwise a built-in page saying the relay is up, with its server key
- * and where to go next. GET/HEAD only, no directory listings, no path escapes.
+ * and where to go next; that page is always at `/relay` too. The SDK's browser build
+ * (`dist/browser/mt-chat.min.js`) is served at `/mt-chat.min.js` so demo pages can load it.
+ * GET/HEAD only, no directory listings, no path escapes.
  * @module
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
@@ -79,15 +81,21 @@ await client.secretChat('bob').send('Hello')</pre>
 export function staticFiles(o: { dir?: string; serverKey: string; version: string }): Middleware {
   const root = o.dir
   const page = builtinPage(o)
+  const pkg = packageRoot()
+  const sdkFiles = new Map<string, string>(
+    ['mt-chat.min.js', 'mt-chat.min.js.map'].map((f) => [`/${f}`, pkg ? join(pkg, 'dist', 'browser', f) : ''] as const),
+  )
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next()
-    if (!root) {
-      if (ctx.path !== '/') return next()
+    if (ctx.path === '/relay' || (!root && ctx.path === '/')) {
       ctx.type = 'text/html; charset=utf-8'
       ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
       ctx.body = page
       return
     }
+    const sdkFile = sdkFiles.get(ctx.path)
+    if (sdkFile && existsSync(sdkFile)) return sendFile(ctx, sdkFile)
+    if (!root) return next()
     let rel: string
     try {
       rel = decodeURIComponent(ctx.path)
@@ -104,9 +112,13 @@ export function staticFiles(o: { dir?: string; serverKey: string; version: strin
       return next()
     }
     if (!st.isFile()) return next()
-    ctx.type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
-    ctx.length = st.size
-    ctx.set('Cache-Control', 'no-cache')
-    ctx.body = createReadStream(file)
+    sendFile(ctx, file, st.size)
   }
+}
+
+function sendFile(ctx: Parameters<Middleware>[0], file: string, size = statSync(file).size): void {
+  ctx.type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
+  ctx.length = size
+  ctx.set('Cache-Control', 'no-cache')
+  ctx.body = createReadStream(file)
 }

@@ -79,8 +79,11 @@ describe.each(variants)('operations on %s', (db) => {
     expect(Buffer.from(res.body.key, 'base64')).toHaveLength(32)
   })
 
-  it('serves a page at / that says the relay is up, with its key', async () => {
-    const res = await t.api.get('/')
+  it('serves the demo at / and, at /relay, a page that says the relay is up, with its key', async () => {
+    const demo = await t.api.get('/')
+    expect(demo.status).toBe(200)
+    expect(demo.text).toContain('<title>mt-chat demo</title>')
+    const res = await t.api.get('/relay')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/html')
     expect(res.text).toContain('The relay is running')
