@@ -100,16 +100,18 @@ export class Outbox {
     const user = this.host.user
     if (!user) return
     const messages: number[] = []
+    const senders: number[] = []
     const envelopes: number[] = []
     for (const id of ids) {
       const ref = this.unacked.get(id)
       if (!ref) continue
       this.unacked.delete(id)
-      messages.push(...ref.messages)
-      envelopes.push(...ref.envelopes)
+      for (let i = 0; i < ref.messages.length; i++) messages.push(ref.messages[i]), senders.push(ref.senders[i])
+      for (const e of ref.envelopes) envelopes.push(e)
     }
     const { writer } = this.host.ctx.services
-    for (let i = 0; i < messages.length; i += MAX_ACK_IDS) writer.submit({ kind: 'delivered', userId: user.id, messageIds: messages.slice(i, i + MAX_ACK_IDS) }).catch(onError)
+    for (let i = 0; i < messages.length; i += MAX_ACK_IDS)
+      writer.submit({ kind: 'delivered', userId: user.id, messageIds: messages.slice(i, i + MAX_ACK_IDS), senders: senders.slice(i, i + MAX_ACK_IDS) }).catch(onError)
     for (let i = 0; i < envelopes.length; i += MAX_ACK_IDS)
       writer.submit({ kind: 'ackSecret', userId: user.id, deviceId: user.deviceId, envelopeIds: envelopes.slice(i, i + MAX_ACK_IDS) }).catch(onError)
   }

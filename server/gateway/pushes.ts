@@ -13,9 +13,14 @@ import type { Update } from '../services/update-types.js'
 /** The most updates in one `updates` frame (`MAX_UPDATES` of the schema). */
 export const MAX_UPDATES_PER_FRAME = 500
 
-/** What an acked frame delivered: cloud message ids (to this user) and envelope ids (to this device). */
+/**
+ * What an acked frame delivered: cloud message ids (to this user) with their senders (so the ack
+ * moves the right ✔✔ pointers without reading the messages back), and envelope ids (to this device).
+ */
 export interface AckRef {
   messages: number[]
+  /** `senders[i]` sent `messages[i]`. */
+  senders: number[]
   envelopes: number[]
 }
 
@@ -27,8 +32,13 @@ export function deliverables(userId: number, updates: readonly Update[]): AckRef
   let ref: AckRef | undefined
   for (const u of updates) {
     if (u._ === 'update.message') {
-      if (u.message.to === userId && u.message.from !== userId && u.message.status === 'sent') (ref ??= { messages: [], envelopes: [] }).messages.push(u.message.id)
-    } else if (u._ === 'update.secret') (ref ??= { messages: [], envelopes: [] }).envelopes.push(u.envelope.id)
+      const m = u.message
+      if (m.to === userId && m.from !== userId && m.status === 'sent') {
+        ref ??= { messages: [], senders: [], envelopes: [] }
+        ref.messages.push(m.id)
+        ref.senders.push(m.from)
+      }
+    } else if (u._ === 'update.secret') (ref ??= { messages: [], senders: [], envelopes: [] }).envelopes.push(u.envelope.id)
   }
   return ref
 }

@@ -45,8 +45,8 @@ export class GroupCommitter {
   private idle: Array<() => void> = []
   private readonly maxBatch: number
   private readonly concurrency: number
-  /** Chat rows known to exist: they are never deleted, so a committed insert can be remembered. */
-  private readonly knownChats = new Set<string>()
+  /** Chat rows and users known to exist: neither is ever deleted, so what a commit saw can be remembered. */
+  private readonly known = { chats: new Set<string>(), users: new Set<number>() }
 
   constructor(
     private readonly deps: { store: Store; clock: Clock; bus: UpdateBus; metrics?: RelayMetrics },
@@ -116,10 +116,13 @@ export class GroupCommitter {
   private async run(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
     const { store, clock, bus, metrics } = this.deps
     const stop = metrics?.commitDuration.startTimer()
-    const result = await store.transaction((trx) => runBatch(trx, store.cipher, ops, clock.now(), this.knownChats))
+    const result = await store.transaction((trx) => runBatch(trx, store.cipher, ops, clock.now(), this.known))
     stop?.()
-    if (this.knownChats.size > 200_000) this.knownChats.clear()
-    for (const c of result.chats) this.knownChats.add(c)
+    const { chats, users } = this.known
+    if (chats.size > 200_000) chats.clear()
+    if (users.size > 200_000) users.clear()
+    for (const c of result.chats) chats.add(c)
+    for (const u of result.users) users.add(u)
     metrics?.commitBatchSize.observe(undefined, ops.length)
     if (result.stored.cloud) metrics?.messagesStored.inc({ kind: 'cloud' }, result.stored.cloud)
     if (result.stored.secret) metrics?.messagesStored.inc({ kind: 'secret' }, result.stored.secret)

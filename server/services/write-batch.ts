@@ -17,13 +17,13 @@ import { advanceDeliveredMany, advanceRead, ensureChats, getChat, getChats } fro
 import { existingDevices } from '../store/devices.js'
 import { deleteEnvelopes, envelopeKeyString, findEnvelopes, insertEnvelopes, type EnvelopeKey, type EnvelopeRow } from '../store/envelopes.js'
 import { shareCarriedFiles } from '../store/files.js'
-import { chatKey, findByRandomIds, getMessagesByIds, insertMessages, maxIdFrom, startTtl, type MessageRow, type NewMessageRow } from '../store/messages.js'
+import { chatKey, findByRandomIds, getMessageHeads, insertMessages, maxIdFrom, startTtl, type MessageRow, type NewMessageRow } from '../store/messages.js'
 import { allocatePts, insertUpdates, type UpdateRow } from '../store/updates.js'
 import { existingUserIds } from '../store/users.js'
 import { envelopeJson, messageJson, openContent, sealContent, statusOf } from './render.js'
 import type { Delivery } from './update-bus.js'
 import type { StoredUpdate } from './update-types.js'
-import { checkOp, type SendOp, type SendSecretOp, type WriteOp, type WriteOutcome } from './write-ops.js'
+import { checkOp, type DeliveredOp, type SendOp, type SendSecretOp, type WriteOp, type WriteOutcome } from './write-ops.js'
 
 /** What one batch produced. */
 export interface BatchResult {
@@ -33,7 +33,19 @@ export interface BatchResult {
   stored: { cloud: number; secret: number }
   /** "user:peer" chat rows this batch ensured (the caller may cache them once committed). */
   chats: string[]
+  /** Users this batch found to exist (the caller may cache them: users are never deleted). */
+  users: number[]
 }
+
+/** What the caller knows exists from earlier batches (rows of both kinds are never deleted). */
+export interface KnownRows {
+  /** "user:peer" chat rows. */
+  chats: ReadonlySet<string>
+  /** User ids. */
+  users: ReadonlySet<number>
+}
+
+const NOTHING_KNOWN: KnownRows = { chats: new Set(), users: new Set() }
 
 type StatusData = { peer: number; status: 'delivered' | 'read'; max_id?: number; chat_id?: string; random_id?: string }
 
@@ -55,9 +67,10 @@ export async function runBatch(
   cipher: StorageCipher,
   ops: readonly WriteOp[],
   now: number,
-  /** "user:peer" chat rows known to exist (chat rows are never deleted), to skip re-inserting them. */
-  knownChats: ReadonlySet<string> = new Set(),
+  /** Rows known to exist, to skip checking and re-inserting them. */
+  known: KnownRows = NOTHING_KNOWN,
 ): Promise<BatchResult> {
+  const knownChats = known.chats
   const out: Array<WriteOutcome | undefined> = ops.map((op) => {
     const error = checkOp(op)
     return error ? { ok: false, error } : undefined
@@ -66,10 +79,12 @@ export async function runBatch(
   const fail = (i: number, code: ErrorCode, message: string) => (out[i] = { ok: false, error: new MtChatError(code, message) })
   const indexes = (kind: WriteOp['kind']) => ops.flatMap((op, i) => (op.kind === kind && live(i) ? [i] : []))
 
-  // 1. Every user named must exist; every addressed device too.
-  const existing = await existingUserIds(trx, ops.flatMap((op, i) => (live(i) ? usersOf(op) : [])))
+  // 1. Every user named must exist (asked only for users not seen before); every addressed device too.
+  const unknownUsers = new Set<number>()
+  for (let i = 0; i < ops.length; i++) if (live(i)) for (const id of usersOf(ops[i])) if (!known.users.has(id)) unknownUsers.add(id)
+  const existing = await existingUserIds(trx, [...unknownUsers])
   ops.forEach((op, i) => {
-    if (live(i) && usersOf(op).some((id) => !existing.has(id))) fail(i, 'PEER_NOT_FOUND', 'no such user')
+    if (live(i) && usersOf(op).some((id) => !existing.has(id) && !known.users.has(id))) fail(i, 'PEER_NOT_FOUND', 'no such user')
   })
   const secretCandidates = indexes('sendSecret')
   const devices = await existingDevices(trx, secretCandidates.map((i) => [(ops[i] as SendSecretOp).to, (ops[i] as SendSecretOp).toDevice] as const))
@@ -116,19 +131,31 @@ export async function runBatch(
   // 3. Receipts move chat pointers and delete acked envelopes; each change notifies the sender.
   const statuses: Array<{ userId: number; data: StatusData }> = []
   const deliveredIdx = indexes('delivered')
-  const acked = await getMessagesByIds(trx, deliveredIdx.flatMap((i) => (ops[i] as Extract<WriteOp, { kind: 'delivered' }>).messageIds))
+  // Acks the gateway sends name each message's sender (it pushed them); others are looked up, heads only.
+  const lookup = deliveredIdx.flatMap((i) => {
+    const op = ops[i] as DeliveredOp
+    return op.senders ? [] : op.messageIds
+  })
+  const heads = new Map((await getMessageHeads(trx, lookup)).map((r) => [r.id, r]))
   // The highest acked id per (recipient, sender) over the whole batch, moved in one statement.
   const deliveredMax = new Map<string, [number, number, number]>()
+  const deliver = (user: number, sender: number, id: number) => {
+    const key = `${user}:${sender}`
+    const cur = deliveredMax.get(key)
+    if (!cur || cur[2] < id) deliveredMax.set(key, [user, sender, id])
+  }
   for (const i of deliveredIdx) {
-    const op = ops[i] as Extract<WriteOp, { kind: 'delivered' }>
-    const wanted = new Set(op.messageIds)
-    const mine = acked.filter((r) => r.recipient_id === op.userId && wanted.has(Number(r.id)))
-    for (const r of mine) {
-      const key = `${op.userId}:${r.sender_id}`
-      const cur = deliveredMax.get(key)
-      if (!cur || cur[2] < Number(r.id)) deliveredMax.set(key, [op.userId, Number(r.sender_id), Number(r.id)])
-    }
-    out[i] = { ok: true, value: { count: mine.length } }
+    const op = ops[i] as DeliveredOp
+    let count = 0
+    if (op.senders) {
+      for (let k = 0; k < op.messageIds.length; k++) deliver(op.userId, op.senders[k], op.messageIds[k])
+      count = op.messageIds.length
+    } else
+      for (const id of new Set(op.messageIds)) {
+        const r = heads.get(id)
+        if (r && r.recipient_id === op.userId) deliver(op.userId, r.sender_id, r.id), count++
+      }
+    out[i] = { ok: true, value: { count } }
   }
   for (const [user, sender, maxId] of await advanceDeliveredMany(trx, [...deliveredMax.values()]))
     statuses.push({ userId: sender, data: { peer: user, status: 'delivered', max_id: maxId } })
@@ -296,5 +323,6 @@ export async function runBatch(
     deliveries,
     stored: { cloud: inserted.length, secret: envIds.size },
     chats: pairs.map(([u, p]) => `${u}:${p}`),
+    users: [...existing],
   }
 }

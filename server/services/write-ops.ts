@@ -43,6 +43,12 @@ export interface DeliveredOp {
   kind: 'delivered'
   userId: number
   messageIds: number[]
+  /**
+   * `senders[i]` is the sender of `messageIds[i]`, as the relay itself pushed them to `userId`
+   * (never taken from a client): the batch then moves the pointers without reading the messages.
+   * Without it, the messages are looked up and only those addressed to `userId` count.
+   */
+  senders?: number[]
 }
 
 /** A device acked these secret envelopes: delete them and tell their senders. */
@@ -138,6 +144,7 @@ export function checkOp(op: WriteOp): MtChatError | undefined {
       return undefined
     case 'delivered':
       if (!isId(op.userId) || op.messageIds.length > MAX_IDS || !op.messageIds.every(isId)) return bad('invalid message ids')
+      if (op.senders !== undefined && (op.senders.length !== op.messageIds.length || !op.senders.every(isId))) return bad('invalid message senders')
       return undefined
     case 'ackSecret':
       if (!isId(op.userId) || !DEVICE.test(op.deviceId) || op.envelopeIds.length > MAX_IDS || !op.envelopeIds.every(isId)) return bad('invalid envelope ids')

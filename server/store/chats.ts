@@ -5,7 +5,7 @@
  * message; `update.identity` fans out to the peers listed here.
  * @module
  */
-import { bulkInsert } from './bulk.js'
+import { bulkInsert, jsonRows } from './bulk.js'
 import { chunk, rawRows, type Db } from './db.js'
 import { dialectOf } from './dialect.js'
 
@@ -63,14 +63,27 @@ export async function advanceDelivered(db: Db, user: number, peer: number, maxId
 }
 
 /**
- * Moves many delivered pointers forward in one statement per 300 items (`UPDATE … FROM (VALUES …)
- * … RETURNING`, SQLite ≥ 3.35 and PostgreSQL); returns the `[user, peer, maxId]` that moved. The
+ * Moves many delivered pointers forward in one statement (`UPDATE … FROM json_each(?)` on SQLite,
+ * one per 300 items `… FROM (VALUES …)` on PostgreSQL, both `RETURNING`); returns the
+ * `[user, peer, maxId]` that moved. The
  * group commit acks every recipient's deliveries at once with it: one statement per pair was most
  * of a busy batch's statements. Items must name distinct (user, peer) pairs.
  */
 export async function advanceDeliveredMany(db: Db, items: ReadonlyArray<readonly [number, number, number]>): Promise<Array<[number, number, number]>> {
   const pg = dialectOf(db) === 'pg'
   const moved: Array<[number, number, number]> = []
+  if (!pg && jsonRows(db)) {
+    if (items.length === 0) return moved
+    const rows = await rawRows<{ user_id: number; peer_id: number; delivered_max: number }>(
+      db,
+      `UPDATE chats SET delivered_max = v.value ->> 2 FROM json_each(?) AS v
+       WHERE chats.user_id = v.value ->> 0 AND chats.peer_id = v.value ->> 1 AND chats.delivered_max < v.value ->> 2
+       RETURNING chats.user_id, chats.peer_id, chats.delivered_max`,
+      [JSON.stringify(items)],
+    )
+    for (const r of rows) moved.push([Number(r.user_id), Number(r.peer_id), Number(r.delivered_max)])
+    return moved
+  }
   for (const part of chunk(items, 300)) {
     if (part.length === 0) continue
     const tuple = pg ? '(CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS BIGINT))' : '(?, ?, ?)'

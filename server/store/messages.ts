@@ -5,8 +5,9 @@
  * `chat_lo < chat_hi` the two user ids, so both directions share one index range.
  * @module
  */
-import { bulkInsert, selectByKeys, type BulkColumn } from './bulk.js'
-import { bool, chunk, type Db } from './db.js'
+import { bulkInsert, jsonRows, selectByKeys, type BulkColumn } from './bulk.js'
+import { bool, chunk, rawRows, type Db } from './db.js'
+import { dialectOf } from './dialect.js'
 
 /** A `messages` row. */
 export interface MessageRow {
@@ -76,6 +77,20 @@ export async function insertMessages(db: Db, rows: readonly NewMessageRow[]): Pr
 /** Existing messages with the given `(sender, random_id)` keys. */
 export async function findByRandomIds(db: Db, keys: ReadonlyArray<readonly [number, string]>): Promise<MessageRow[]> {
   return (await selectByKeys<Record<string, unknown>>(db, 'messages', KEY, keys)).map(toRow)
+}
+
+/** Routing of a message: who sent it to whom (no body). */
+export type MessageHead = Pick<MessageRow, 'id' | 'sender_id' | 'recipient_id'>
+
+/** {@link MessageHead}s of the existing messages among `ids` (delivery acks need no bodies). */
+export async function getMessageHeads(db: Db, ids: readonly number[]): Promise<MessageHead[]> {
+  const unique = [...new Set(ids)]
+  if (unique.length === 0) return []
+  const rows: Array<Record<string, unknown>> =
+    dialectOf(db) === 'sqlite' && jsonRows(db)
+      ? await rawRows(db, 'SELECT id, sender_id, recipient_id FROM messages WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(unique)])
+      : (await Promise.all(chunk(unique, 500).map((part) => db('messages').whereIn('id', part).select('id', 'sender_id', 'recipient_id')))).flat()
+  return rows.map((r) => ({ id: Number(r.id), sender_id: Number(r.sender_id), recipient_id: Number(r.recipient_id) }))
 }
 
 export async function getMessagesByIds(db: Db, ids: readonly number[]): Promise<MessageRow[]> {

@@ -9,6 +9,7 @@ import type { Knex } from 'knex'
 import { MtChatError } from '../../sdk/errors.js'
 import type { StorageKey } from '../key-material.js'
 import { DbBlobStore, DiskBlobStore, type BlobStore } from './blobs.js'
+import { detectSqliteJson } from './bulk.js'
 import { StorageCipher } from './cipher.js'
 import { isRetryable, openDatabase, type Dialect } from './db.js'
 import { migrateLatest } from './migrations/index.js'
@@ -45,6 +46,7 @@ export class Store {
   /** Opens the database (not yet migrated). */
   static async open(options: StoreOptions): Promise<Store> {
     const db = await openDatabase(options)
+    if (db.dialect === 'sqlite') await detectSqliteJson(db.knex)
     const blobs = options.fileStorage === 'db' ? new DbBlobStore() : new DiskBlobStore(join(options.dataDir, 'files'))
     return new Store(db.knex, db.reader, db.dialect, db.location, new StorageCipher(options.storageKeys), blobs)
   }

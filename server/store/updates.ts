@@ -11,7 +11,7 @@
  * @module
  */
 import { dialectOf } from './dialect.js'
-import { bulkInsert, type BulkColumn } from './bulk.js'
+import { bulkInsert, jsonRows, type BulkColumn } from './bulk.js'
 import { chunk, rawRows, type Db } from './db.js'
 
 /** Kinds of stored updates (`update.<kind>` on the wire; secret envelopes live in `envelopes`). */
@@ -36,6 +36,16 @@ export async function allocatePts(db: Db, counts: ReadonlyMap<number, number>): 
   const first = new Map<number, number>()
   if (ids.length === 0) return first
   const pg = dialectOf(db) === 'pg'
+  if (!pg && jsonRows(db)) {
+    // One parameter for the whole batch (see store/bulk.ts): [[user, count], …].
+    const rows = await rawRows<{ user_id: number; pts: number }>(
+      db,
+      'UPDATE user_state SET pts = pts + (j.value ->> 1) FROM json_each(?) AS j WHERE user_state.user_id = j.value ->> 0 RETURNING user_state.user_id, user_state.pts',
+      [JSON.stringify(ids.map((id) => [id, counts.get(id)!]))],
+    )
+    for (const r of rows) first.set(Number(r.user_id), Number(r.pts) - counts.get(Number(r.user_id))! + 1)
+    return first
+  }
   for (const part of chunk(ids, 300)) {
     const marks = part.map(() => '?').join(', ')
     if (pg) await rawRows(db, `SELECT user_id FROM user_state WHERE user_id IN (${marks}) ORDER BY user_id FOR UPDATE`, part)
