@@ -12,8 +12,52 @@
  * @module
  */
 
-/** Every error code with one line of meaning. Codes are stable: never rename, only add. */
-export const ERROR_CODES = {
+/**
+ * Every error code. Stable: never rename, only add — here and, with its one line of meaning, in
+ * {@link ERROR_CODES} (tsc refuses the file until both lists agree). The runtime needs only this
+ * list; the meanings stay out of the browser bundle unless something imports them.
+ */
+const CODES = [
+  // usage
+  'INVALID_ARGUMENT', 'INVALID_STATE', 'NOT_SUPPORTED',
+  // crypto primitives
+  'CRYPTO_BAD_LENGTH', 'CRYPTO_BAD_KEY', 'CRYPTO_BAD_SIGNATURE', 'CRYPTO_AUTH_FAILED',
+  // files
+  'FILE_CHUNK_INVALID', 'FILE_TRUNCATED', 'FILE_TRAILING_DATA', 'FILE_HASH_MISMATCH', 'FILE_TOO_LARGE',
+  // layer 1 frames: pre-authentication (all look the same to the peer)
+  'FRAME_TOO_SHORT', 'FRAME_TOO_LARGE', 'FRAME_BAD_ALIGNMENT', 'FRAME_UNKNOWN_KEY', 'FRAME_BAD_MSG_KEY',
+  'FRAME_BAD_LENGTH', 'FRAME_BAD_PADDING',
+  // layer 1 frames: post-authentication checks (answered with bad_msg_notification)
+  'FRAME_BAD_SESSION', 'MSG_ID_TOO_LOW', 'MSG_ID_TOO_HIGH', 'MSG_ID_BAD_BITS', 'MSG_ID_TOO_OLD',
+  'SEQ_NO_TOO_LOW', 'SEQ_NO_TOO_HIGH', 'SEQ_NO_EXPECTED_EVEN', 'SEQ_NO_EXPECTED_ODD', 'BAD_SERVER_SALT',
+  // handshake
+  'HANDSHAKE_BAD_FRAME', 'HANDSHAKE_BAD_NONCE', 'HANDSHAKE_BAD_SIGNATURE', 'HANDSHAKE_CLOCK_SKEW',
+  // bodies
+  'SCHEMA_INVALID', 'SCHEMA_UNKNOWN_TYPE',
+  // secret chats (layer 2)
+  'SECRET_BAD_FINGERPRINT', 'SECRET_BAD_MSG_KEY', 'SECRET_BAD_PAYLOAD', 'SECRET_DUPLICATE', 'SECRET_GAP',
+  'SECRET_BAD_PARITY', 'SECRET_BAD_PREKEY_SIGNATURE', 'SECRET_BAD_BUNDLE', 'SECRET_REKEY_FAILED',
+  'SECRET_ABORTED', 'SECRET_RESEND_UNAVAILABLE', 'SECRET_IDENTITY_CHANGED', 'SECRET_BAD_ENVELOPE',
+  'SECRET_UNKNOWN_PREKEY', 'SECRET_EPHEMERAL_STALE',
+  // relay / HTTP
+  'BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED',
+  'INVALID_CREDENTIALS', 'TOTP_REQUIRED', 'TOTP_INVALID', 'OTP_INVALID', 'VERIFICATION_REQUIRED',
+  'PREKEYS_EXHAUSTED', 'INTERNAL', 'UNAVAILABLE',
+  // client / transport
+  'CONNECTION_FAILED', 'CONNECTION_CLOSED', 'TIMEOUT', 'NOT_SIGNED_IN', 'PEER_NOT_FOUND', 'STORAGE_FAILED',
+  'ABORTED', 'CHUNK_LOAD_FAILED',
+] as const
+
+/** A stable error code; see {@link ERROR_CODES} for its meaning. */
+export type ErrorCode = (typeof CODES)[number]
+
+/**
+ * Every error code with one line of meaning. Codes are stable: never rename, only add (to
+ * `CODES` above as well). For docs, the relay's answers and UIs that explain an error; the
+ * browser entry does not export it (import it from `mt-chat/errors`), so its text is not part of
+ * the SDK's bundle.
+ */
+export const ERROR_CODES: { readonly [C in ErrorCode]: string } = {
   // --- usage -----------------------------------------------------------------------------------
   INVALID_ARGUMENT: 'An argument passed to a public function has the wrong type, size or value.',
   INVALID_STATE: 'The operation is not allowed in the current state (e.g. sending on a closed chat).',
@@ -105,10 +149,8 @@ export const ERROR_CODES = {
   PEER_NOT_FOUND: 'No user with that name or id.',
   STORAGE_FAILED: 'The local storage adapter failed to read or write.',
   ABORTED: 'The operation was cancelled through its AbortSignal.',
-} as const
-
-/** A stable error code; see {@link ERROR_CODES} for its meaning. */
-export type ErrorCode = keyof typeof ERROR_CODES
+  CHUNK_LOAD_FAILED: 'A part of the SDK loaded on first use (a code chunk: files, long-polling, verification) could not be fetched; the next use tries again.',
+}
 
 /**
  * Layer-1 `bad_msg_notification` numbers (docs/PROTOCOL.md §bad_msg), as in MTProto.
@@ -208,7 +250,10 @@ export class MtChatError<C extends ErrorCode = ErrorCode> extends Error {
     message?: string,
     options: { op?: string; details?: ErrorDetails; cause?: unknown; expose?: boolean } = {},
   ) {
-    super(message ?? ERROR_CODES[code], options.cause === undefined ? undefined : { cause: options.cause })
+    // The default message is the code in words (the meanings are in ERROR_CODES, kept out of the
+    // browser bundle): "crypto auth failed (gcm.decrypt)".
+    const words = code.toLowerCase().replaceAll('_', ' ')
+    super(message ?? (options.op ? `${words} (${options.op})` : words), options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.op = options.op
     this.details = options.details ?? {}
@@ -228,6 +273,6 @@ export class MtChatError<C extends ErrorCode = ErrorCode> extends Error {
 
   /** True when `code` is a known error code (for errors rebuilt from the wire). */
   static isCode(code: unknown): code is ErrorCode {
-    return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, code)
+    return (CODES as readonly unknown[]).includes(code)
   }
 }

@@ -56,7 +56,7 @@ export type {
   Verification,
 } from './chat/types.js'
 export { signUp, signIn, signOut, fetchServerKey, type Session, type RelayUser, type SignUpOptions, type SignInOptions, type AccountOptions } from './accounts.js'
-export { MtChatError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './errors.js'
+export { MtChatError, type ErrorCode, type ErrorDetails } from './errors.js'
 export type { StorageAdapter, StoredValue, StorageOp, ListOptions } from './storage/types.js'
 export { memoryStorage } from './storage/memory.js'
 export { indexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb.js'

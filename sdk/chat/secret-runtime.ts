@@ -12,11 +12,11 @@
  * @module
  */
 import { MtChatError } from '../errors.js'
-import { verificationCode } from '../crypto/fingerprint.js'
 import { SecretChatSession, verifyPeerBundle, type OutgoingMessage, type SecretOutcome } from '../protocol/secret/index.js'
 import type { RelayedEnvelope, RelayedEphemeralEnvelope } from '../protocol/schemas/updates.js'
 import { S, stored, type MessageRecord, type OutboxEntry, type SecretRecord } from '../client/stores.js'
 import { Tx } from '../client/tx.js'
+import { lazy } from '../util/lazy.js'
 import type { ChatContext } from './context.js'
 import { applyOutcomes, queueEnvelope } from './secret-outcomes.js'
 import type { Message, Verification } from './types.js'
@@ -26,6 +26,9 @@ export interface Loaded {
   record: SecretRecord
   session: SecretChatSession
 }
+
+/** The verification codes (2 × 5200 SHA-512 and the emoji table), loaded when a user asks. */
+const fingerprint = lazy('verification', () => import('../crypto/fingerprint.js'))
 
 /** Delay before `maintain()` runs after activity (acks, resend requests, due re-keys). */
 const MAINTAIN_DELAY_MS = 1000
@@ -257,8 +260,9 @@ export class SecretRuntime {
 
   async verify(peer: number): Promise<Verification> {
     const l = await this.#lock(peer).run(() => this.#ready(peer, 'chat.verify'))
-    const v = l.session.verify()
-    const code = verificationCode(this.#ctx.provider, v.ownIdentityKey, v.peerIdentityKey)
+    const keys = l.session.identityKeys()
+    const { verificationCode } = await fingerprint()
+    const code = verificationCode(this.#ctx.provider, keys.ownIdentityKey, keys.peerIdentityKey)
     return { safetyNumber: code.safetyNumber.replace(/(\d{5})(?=\d)/g, '$1 '), emoji: code.emoji.join('') }
   }
 

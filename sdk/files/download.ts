@@ -2,7 +2,8 @@
  * Receiving a file (docs/PROTOCOL.md §5): the encrypted blob is streamed from
  * `GET /v1/files/:id` through the file decryptor, which authenticates every chunk, the final-chunk
  * flag, the size and — at the end — the plaintext sha256 announced in the message. Browsers and
- * Node both get a WHATWG ReadableStream; `blob()` returns only a fully verified file.
+ * Node both get a WHATWG ReadableStream (`FileInfo.blob()` in `./index.ts` returns only a fully
+ * verified file).
  * @module
  */
 import type { CryptoProvider } from '../crypto/provider.js'
@@ -10,7 +11,7 @@ import { FileDecryptor, encryptedFileSize } from '../crypto/file-cipher.js'
 import { MtChatError } from '../errors.js'
 import type { HttpApi } from '../client/http.js'
 import type { StoredFileRef } from '../client/stores.js'
-import type { DownloadOptions, FileInfo } from '../chat/types.js'
+import type { DownloadOptions } from '../chat/types.js'
 
 /** The decrypted content of a file as a stream (errors on any tampering). */
 export function downloadStream(p: CryptoProvider, http: HttpApi, ref: StoredFileRef, o: DownloadOptions = {}): ReadableStream<Uint8Array> {
@@ -47,28 +48,4 @@ export function downloadStream(p: CryptoProvider, http: HttpApi, ref: StoredFile
       await iterator?.return(undefined)
     },
   })
-}
-
-/** Reads a whole stream into a Blob (only if it ended without error). */
-async function toBlob(stream: ReadableStream<Uint8Array>, type: string): Promise<Blob> {
-  const parts: Uint8Array<ArrayBuffer>[] = []
-  const reader = stream.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    parts.push(value as Uint8Array<ArrayBuffer>)
-  }
-  return new Blob(parts, { type })
-}
-
-/** The public FileInfo of a stored FileRef. */
-export function fileInfo(p: CryptoProvider, http: HttpApi, ref: StoredFileRef): FileInfo {
-  return {
-    name: ref.name,
-    mime: ref.mime,
-    size: ref.size,
-    ...(ref.thumbnail ? { thumbnail: ref.thumbnail } : {}),
-    stream: (o) => downloadStream(p, http, ref, o),
-    blob: (o) => toBlob(downloadStream(p, http, ref, o), ref.mime || 'application/octet-stream'),
-  }
 }

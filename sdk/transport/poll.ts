@@ -1,40 +1,16 @@
 /**
- * HTTP long-polling transport (docs/PROTOCOL.md §2.8), for networks where WebSocket cannot connect:
- * `POST /v1/poll` with `u32 length ‖ frame` repeated, answered in the same shape. The first
- * request carries `hs_init` alone; once the session's `auth_key_id` is known (the first 8 bytes of
- * every encrypted frame), one request is always waiting for the relay's frames, naming the session
- * with `?auth_key_id=` when it carries none. Answers are handled in request order, so frames reach
- * the session in the relay's msg_id order. A 410 answer is the relay closing the session.
+ * The HTTP long-polling transport (docs/PROTOCOL.md §2.8), the fallback for networks where
+ * WebSocket cannot connect. Most clients never use it, so its code (`./poll-http.ts`) is imported
+ * on the first `connect`; until it is there, the connection handed back holds what is sent and a
+ * `close` ends it without opening.
  * @module
  */
 import { MtChatError } from '../errors.js'
-import { readU32LE, toHex, writeU32LE } from '../util/bytes.js'
+import { lazy } from '../util/lazy.js'
 import type { FetchLike } from '../client/http.js'
 import type { Transport, TransportConnection, TransportHandlers } from './types.js'
 
-/** Joins frames into a poll body. */
-export function encodePollBody(frames: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(frames.reduce((n, f) => n + 4 + f.length, 0))
-  let off = 0
-  for (const f of frames) {
-    writeU32LE(out, off, f.length)
-    out.set(f, off + 4)
-    off += 4 + f.length
-  }
-  return out
-}
-
-/** Splits a poll body into frames (SCHEMA_INVALID when the lengths do not add up). */
-export function decodePollBody(body: Uint8Array): Uint8Array[] {
-  const frames: Uint8Array[] = []
-  for (let off = 0; off < body.length; ) {
-    const n = off + 4 <= body.length ? readU32LE(body, off) : -1
-    if (n <= 0 || off + 4 + n > body.length) throw new MtChatError('SCHEMA_INVALID', 'poll answer: bad frame lengths', { op: 'transport.poll' })
-    frames.push(body.subarray(off + 4, off + 4 + n))
-    off += 4 + n
-  }
-  return frames
-}
+const impl = lazy('long-polling', () => import('./poll-http.js'))
 
 /**
  * The long-polling transport.
@@ -50,98 +26,31 @@ export function pollTransport(fetchImpl?: FetchLike): Transport {
     connect(url: string, h: TransportHandlers): TransportConnection {
       const f = fetchImpl ?? (globalThis.fetch as FetchLike | undefined)
       if (!f) throw new MtChatError('NOT_SUPPORTED', 'no fetch here: pass one as `fetch`', { op: 'transport.poll' })
-      const endpoint = url.replace(/\/+$/, '') + '/v1/poll'
-      const abort = new AbortController()
-      let closed = false
-      let opened = false
-      let keyId: string | undefined
-      let chain: Promise<void> = Promise.resolve()
-      let outgoing: Uint8Array[] = []
-      let flushQueued = false
-      let looping = false
-
-      const finish = (code: number, reason: string) => {
-        if (closed) return
-        closed = true
-        abort.abort()
-        h.close({ code, reason, opened })
-      }
-
-      /** Issues a request now; its answer is handled after every earlier one. */
-      const request = (frames: Uint8Array[]): Promise<void> => {
-        const q = frames.length === 0 && keyId ? `?auth_key_id=${keyId}` : ''
-        const answer = f(endpoint + q, {
-          method: 'POST',
-          headers: { 'content-type': 'application/octet-stream' },
-          body: encodePollBody(frames) as Uint8Array<ArrayBuffer>,
-          signal: abort.signal,
-        }).then(
-          async (res) => ({ res, bytes: new Uint8Array(await res.arrayBuffer()) }),
-          () => undefined,
-        )
-        chain = chain.then(async () => {
-          const r = await answer
-          if (closed) return
-          if (!r) return finish(1006, 'poll request failed')
-          if (r.res.status === 410) {
-            let close = 1006
-            let message = 'session closed'
-            try {
-              const j = JSON.parse(new TextDecoder().decode(r.bytes)) as { error?: { close?: number; message?: string } }
-              close = j.error?.close ?? close
-              message = j.error?.message ?? message
-            } catch {
-              /* keep the defaults */
-            }
-            return finish(close, message)
-          }
-          if (r.res.status !== 200) return finish(1006, `poll answered HTTP ${r.res.status}`)
-          let frames: Uint8Array[]
-          try {
-            frames = decodePollBody(r.bytes)
-          } catch {
-            return finish(1002, 'malformed poll answer')
-          }
-          opened = true
-          for (const fr of frames) if (!closed) h.frame(fr)
-        })
-        return chain
-      }
-
-      const loop = async () => {
-        if (looping) return
-        looping = true
-        while (!closed) await request([])
-      }
-
-      const flush = () => {
-        flushQueued = false
-        if (closed || outgoing.length === 0) return
-        const frames = outgoing
-        outgoing = []
-        void request(frames)
-        if (keyId) void loop()
-      }
-
-      // Nothing to open: the handshake request is the first real exchange.
-      queueMicrotask(() => !closed && h.open())
+      let conn: TransportConnection | undefined
+      let ended = false
+      const held: Uint8Array[] = []
+      impl().then(
+        (m) => {
+          if (ended) return
+          conn = m.connectPoll(url, h, f)
+          for (const frame of held.splice(0)) conn.send(frame)
+        },
+        (err: MtChatError) => {
+          if (ended) return
+          ended = true
+          h.close({ code: 1006, reason: err.message, opened: false })
+        },
+      )
       return {
         send(frame) {
-          if (closed) return
-          const plain = frame.length >= 8 && frame.subarray(0, 8).every((b) => b === 0)
-          if (!plain && !keyId) keyId = toHex(frame.subarray(0, 8))
-          if (plain) {
-            void request([frame]) // hs_init travels alone (§2.8)
-            return
-          }
-          outgoing.push(frame)
-          if (!flushQueued) {
-            flushQueued = true
-            queueMicrotask(flush) // frames of one turn share a request
-          }
+          if (conn) conn.send(frame)
+          else if (!ended) held.push(frame)
         },
         close(code = 1000, reason = '') {
-          finish(code, reason)
+          if (conn) return conn.close(code, reason)
+          if (ended) return
+          ended = true
+          h.close({ code, reason, opened: false })
         },
       }
     },

@@ -18,7 +18,6 @@
 import { type Direction } from '../../crypto/mtproto2.js'
 import type { CryptoProvider } from '../../crypto/provider.js'
 import { wipe } from '../../crypto/ct.js'
-import { verificationCode } from '../../crypto/fingerprint.js'
 import { MtChatError } from '../../errors.js'
 import { assertBytes, toHex } from '../../util/bytes.js'
 import type { DecryptedMessage, SecretAction, SecretInit, SecretPayload } from '../schemas/secret.js'
@@ -36,14 +35,11 @@ import { type AcceptOptions, type InitiateOptions, type SecretSessionOptions, st
 export const DEFAULT_MAX_STORED = 1000
 const RANDOM_BYTES = 16
 
-/** What {@link SecretChatSession.verify} returns (§4.7). */
-export interface SecretVerification {
-  /** 60 digits, the same on both sides; show them in groups of 5. */
-  safetyNumber: string
-  /** 8 emoji, the same on both sides. */
-  emoji: string[]
-  /** The English names of the emoji, for reading aloud and screen readers. */
-  emojiNames: string[]
+/**
+ * The two identity keys of a chat, what its verification codes (§4.7, `sdk/crypto/fingerprint.ts`)
+ * are computed from: {@link SecretChatSession.identityKeys}.
+ */
+export interface SecretIdentityKeys {
   /** Our Ed25519 identity key. */
   ownIdentityKey: Uint8Array
   /** The peer's Ed25519 identity key. */
@@ -345,16 +341,11 @@ export class SecretChatSession {
   }
 
   /**
-   * The codes to compare out of band (§4.7): safety number and emoji from both identity keys
-   * (`sdk/crypto/fingerprint.ts`), plus the keys themselves. Costs 2 × 5200 SHA-512: call it when
-   * the user opens the verification view, not per message.
+   * The identity keys the codes to compare out of band are computed from (§4.7: safety number and
+   * emoji, `verificationCode` in `sdk/crypto/fingerprint.ts`). Copies.
    */
-  verify(): SecretVerification {
-    return {
-      ...verificationCode(this.#p, this.#ownIdentity, this.#peerIdentity),
-      ownIdentityKey: this.#ownIdentity.slice(),
-      peerIdentityKey: this.#peerIdentity.slice(),
-    }
+  identityKeys(): SecretIdentityKeys {
+    return { ownIdentityKey: this.#ownIdentity.slice(), peerIdentityKey: this.#peerIdentity.slice() }
   }
 
   /** The whole chat state, JSON-safe, for the SDK's storage. Holds keys: never send it anywhere. */

@@ -3,7 +3,7 @@
  * list, no `export *`: what is not named here is internal to the layer.
  * @module
  */
-export { SecretChatSession, DEFAULT_MAX_STORED, type SecretVerification } from './chat-session.js'
+export { SecretChatSession, DEFAULT_MAX_STORED, type SecretIdentityKeys } from './chat-session.js'
 export type { SecretSessionOptions, InitiateOptions, AcceptOptions } from './start.js'
 export type {
   SecretChatState,

@@ -3,6 +3,7 @@ import { MtChatError } from '../../../../sdk/errors.js'
 import { SecretChatSession } from '../../../../sdk/protocol/secret/chat-session.js'
 import { DeviceKeys } from '../../../../sdk/protocol/secret/identity.js'
 import type { SecretEnvelope, UserAction } from '../../../../sdk/protocol/secret/outcomes.js'
+import { verificationCode } from '../../../../sdk/crypto/fingerprint.js'
 import { signWithContext } from '../../../../sdk/crypto/keys.js'
 import { toBase64, toHex } from '../../../../sdk/util/bytes.js'
 import { Pair, droppedCodes, forge, p, relayBundle, transitions } from './harness.js'
@@ -131,21 +132,26 @@ describe('secret chat session: starting a chat (§4.1)', () => {
 })
 
 describe('secret chat session: verification (§4.7)', () => {
+  const codeOf = (s: SecretChatSession) => {
+    const k = s.identityKeys()
+    return { ...verificationCode(p, k.ownIdentityKey, k.peerIdentityKey), ...k }
+  }
   it('shows both sides the same safety number and emoji, from both identity keys', () => {
     const pair = new Pair()
     pair.settle()
-    const a = pair.a.verify()
-    const b = pair.b!.verify()
+    const a = codeOf(pair.a)
+    const b = codeOf(pair.b!)
     expect(a.safetyNumber).toMatch(/^\d{60}$/)
     expect(a.emoji).toHaveLength(8)
     expect(b.safetyNumber).toBe(a.safetyNumber)
     expect(b.emoji).toEqual(a.emoji)
+    expect(toHex(a.ownIdentityKey)).toBe(toHex(pair.aKeys.identityKey))
     expect(toHex(a.peerIdentityKey)).toBe(toHex(pair.bKeys.identityKey))
     expect(toHex(b.peerIdentityKey)).toBe(toHex(pair.aKeys.identityKey))
     // A third party's chat with B shows B a different number.
     const other = new Pair()
     other.settle()
-    expect(other.a.verify().safetyNumber).not.toBe(a.safetyNumber)
+    expect(codeOf(other.a).safetyNumber).not.toBe(a.safetyNumber)
   })
 })
 
