@@ -1,6 +1,7 @@
 // Builds dist/: the SDK for browsers and Node, and the relay for Node. Types come from tsc
 // (npm run build runs both). The SDK keeps its dependencies external so an app's bundler dedupes
-// them; dist/browser/ has self-contained, minified files for a <script type="module"> tag.
+// them; dist/browser/ is self-contained and minified for a <script type="module"> tag: an entry
+// and the chunks it loads on first use.
 import typescript from '@rollup/plugin-typescript'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
@@ -45,19 +46,36 @@ for (const dir of ['dist/sdk', 'dist/browser', 'dist/server', 'dist/widget']) rm
 
 const configs = []
 
-if (existsSync('sdk/index.ts')) {
-  configs.push(
-    { input: 'sdk/index.ts', output: { file: 'dist/sdk/index.js', format: 'es', sourcemap: true }, external: isExternal, plugins: [ts()], onwarn },
-    {
-      input: 'sdk/index.ts',
-      output: { file: 'dist/browser/mt-chat.min.js', format: 'es', sourcemap: true },
-      plugins: [nodeResolve({ browser: true }), cjsAsEsm(['node_modules/eventemitter3/index.js']), ts(), terser({ format: { comments: false } })],
-      onwarn,
-    },
-  )
-}
-if (existsSync('sdk/index.node.ts'))
-  configs.push({ input: 'sdk/index.node.ts', output: { file: 'dist/sdk/index.node.js', format: 'es', sourcemap: true }, external: isExternal, plugins: [ts()], onwarn })
+// The SDK for npm: its entries share chunks, so `mt-chat/errors` and `mt-chat` hold one MtChatError
+// class; the parts loaded on first use (files, long-polling, verification, noble's GCM) are chunks
+// an app's bundler splits the same way.
+const sdkInputs = Object.fromEntries(
+  [
+    ['index', 'sdk/index.ts'],
+    ['index.node', 'sdk/index.node.ts'],
+    ['errors', 'sdk/index.errors.ts'],
+  ].filter(([, file]) => existsSync(file)),
+)
+if (Object.keys(sdkInputs).length > 0)
+  configs.push({
+    input: sdkInputs,
+    output: { dir: 'dist/sdk', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+    external: isExternal,
+    plugins: [ts()],
+    onwarn,
+  })
+
+// The browser build: `mt-chat.min.js` is what a page loads at start-up; what most pages never need
+// then is in `chunks/` beside it (content-hashed names), fetched by import() relative to it. The
+// relay serves both (server/http/static.ts). Load the entry by one URL (no query string): chunks
+// import it back as `../mt-chat.min.js`.
+if (existsSync('sdk/index.ts'))
+  configs.push({
+    input: 'sdk/index.ts',
+    output: { dir: 'dist/browser', format: 'es', sourcemap: true, entryFileNames: 'mt-chat.min.js', chunkFileNames: 'chunks/[name]-[hash].js' },
+    plugins: [nodeResolve({ browser: true }), cjsAsEsm(['node_modules/eventemitter3/index.js']), ts(), terser({ format: { comments: false } })],
+    onwarn,
+  })
 if (existsSync('server/index.ts'))
   configs.push({
     input: { index: 'server/index.ts', cli: 'server/cli.ts', browser: 'server/browser.ts' },

@@ -1,9 +1,11 @@
 /**
  * The page at `/`: files from the demo directory (`MT_STATIC_DIR`, default `examples/demo/` of the
  * package when it exists), otherwise a built-in page saying the relay is up, with its server key
- * and where to go next; that page is always at `/relay` too. The SDK's browser build
- * (`dist/browser/mt-chat.min.js`) is served at `/mt-chat.min.js` so demo pages can load it.
- * GET/HEAD only, no directory listings, no path escapes.
+ * and where to go next; that page is always at `/relay` too. The SDK's browser build is served
+ * at `/mt-chat.min.js` (and its source map) and `/chunks/<name>-<hash>.js` (the parts it loads on
+ * first use) so demo pages can load it: from the demo directory when it ships its own build, else
+ * from the package's `dist/browser/`. Chunk names are content hashes, so they are cached for good.
+ * GET/HEAD only, no directory listings, no path escapes (SDK paths must match one pattern).
  * @module
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
@@ -50,6 +52,9 @@ export function resolveStaticDir(configured?: string): string | undefined {
   return demo && existsSync(join(demo, 'index.html')) ? demo : undefined
 }
 
+/** `/mt-chat.min.js`, its map, and the build's chunks (rollup's `[name]-[hash].js`, no dots or slashes). */
+const SDK_PATH = /^\/(mt-chat\.min\.js(?:\.map)?|chunks\/[A-Za-z0-9_-]+\.js(?:\.map)?)$/
+
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** The built-in page. */
@@ -82,9 +87,18 @@ export function staticFiles(o: { dir?: string; serverKey: string; version: strin
   const root = o.dir
   const page = builtinPage(o)
   const pkg = packageRoot()
-  const sdkFiles = new Map<string, string>(
-    ['mt-chat.min.js', 'mt-chat.min.js.map'].map((f) => [`/${f}`, pkg ? join(pkg, 'dist', 'browser', f) : ''] as const),
-  )
+  const sdkDirs = [root, pkg && join(pkg, 'dist', 'browser')].filter((d): d is string => !!d)
+  /** The SDK build file a path names, if any: a fixed set of names, so nothing can escape the dirs. */
+  const sdkFile = (path: string): { file: string; size: number; immutable: boolean } | undefined => {
+    const m = SDK_PATH.exec(path)
+    if (!m) return undefined
+    for (const dir of sdkDirs) {
+      const file = join(dir, m[1])
+      const st = statSync(file, { throwIfNoEntry: false })
+      if (st?.isFile()) return { file, size: st.size, immutable: m[1].startsWith('chunks/') }
+    }
+    return undefined
+  }
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next()
     if (ctx.path === '/relay' || (!root && ctx.path === '/')) {
@@ -93,8 +107,8 @@ export function staticFiles(o: { dir?: string; serverKey: string; version: strin
       ctx.body = page
       return
     }
-    const sdkFile = sdkFiles.get(ctx.path)
-    if (sdkFile && existsSync(sdkFile)) return sendFile(ctx, sdkFile)
+    const sdk = sdkFile(ctx.path)
+    if (sdk) return sendFile(ctx, sdk.file, sdk.size, sdk.immutable)
     if (!root) return next()
     let rel: string
     try {
@@ -116,9 +130,9 @@ export function staticFiles(o: { dir?: string; serverKey: string; version: strin
   }
 }
 
-function sendFile(ctx: Parameters<Middleware>[0], file: string, size = statSync(file).size): void {
+function sendFile(ctx: Parameters<Middleware>[0], file: string, size = statSync(file).size, immutable = false): void {
   ctx.type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
   ctx.length = size
-  ctx.set('Cache-Control', 'no-cache')
+  ctx.set('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
   ctx.body = createReadStream(file)
 }

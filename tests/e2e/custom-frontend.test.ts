@@ -1,10 +1,11 @@
 // examples/custom-frontend in real Chromium, served by the real relay as its README says
 // (MT_STATIC_DIR): two tabs sign up and chat through the framework-agnostic chat store.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleForBrowser, launchChromium } from '../helpers/chromium.js'
+import { writeBrowserBuild } from '../helpers/bundle.js'
+import { launchChromium } from '../helpers/chromium.js'
 import { service } from '../helpers/env.js'
 import { uniqueName } from '../helpers/relay.js'
 import { harness, type Harness } from '../integration/sdk/harness.js'
@@ -19,7 +20,7 @@ describe.skipIf(!chromium.available)('custom frontend example (Chromium)', () =>
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mt-custom-'))
     for (const f of ['index.html', 'main.js', 'chat-store.js']) copyFileSync(join('examples/custom-frontend', f), join(dir, f))
-    writeFileSync(join(dir, 'mt-chat.min.js'), await bundleForBrowser('sdk/index.ts'))
+    await writeBrowserBuild('sdk/index.ts', dir) // mt-chat.min.js and chunks/, as dist/browser/
     h = await harness({ staticDir: dir })
     browser = await launchChromium(chromium.url)
   }, 120_000)

@@ -1,42 +1,69 @@
 /**
- * Builds a browser bundle of some SDK modules and measures it, for the size-budget tests: rollup
- * with @rollup/plugin-node-resolve (browser conditions), TypeScript stripped by
- * `ts.transpileModule` (no type-check, no esbuild: fast and the same compiler as the build),
- * minified by terser (what @rollup/plugin-terser runs), gzipped by node:zlib at level 9.
+ * Builds SDK modules for the browser the way `rollup.config.mjs` builds `dist/browser/` — rollup,
+ * @rollup/plugin-node-resolve with browser conditions, eventemitter3's CommonJS file wrapped as
+ * ESM, code-splitting at every `import()` — and measures the result, for the size-budget tests and
+ * the pages of the end-to-end tests. TypeScript is stripped by `ts.transpileModule` (no
+ * type-check: fast, and the same compiler as the build); code is minified by terser (what
+ * @rollup/plugin-terser runs) and gzipped by node:zlib at level 9, each file on its own, as a
+ * server sends them.
  *
- * Everything the entry exports is kept (the budget covers the whole public surface, not what one
- * app would tree-shake down to). Imports that do not resolve to a file — a Node built-in above
+ * Everything the listed files export is kept (a budget covers the whole public surface, not what
+ * one app would tree-shake down to). Imports that do not resolve to a file — a Node built-in above
  * all — stay external and are reported in `externals`, so a test can assert there are none.
  *
  * Usage:
- *   const size = await bundleSize({ 'sdk/crypto/index.ts': '*', 'sdk/protocol/index.ts': '*' })
- *   expect(size.gzipBytes).toBeLessThanOrEqual(22 * 1024)
+ *   const size = await bundleSize(['sdk/index.ts'])
+ *   expect(size.initial.gzipBytes).toBeLessThanOrEqual(30 * 1024)
+ * @module
  */
-import { existsSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
-import { type Plugin, rollup } from 'rollup'
+import { type OutputChunk, type Plugin, rollup } from 'rollup'
 import { minify } from 'terser'
 import ts from 'typescript'
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
-export interface BundleSize {
-  /** The minified bundle. */
-  code: string
-  /** Bytes of the minified bundle. */
+/** Bytes of some code, minified and gzipped. */
+export interface Size {
   minBytes: number
-  /** Bytes of the minified bundle gzipped at level 9. */
   gzipBytes: number
-  /** Imports left external (unresolvable, or Node built-ins): should be empty for a browser build. */
-  externals: string[]
-  /** Repository-relative files that ended up in the bundle. */
+}
+
+/** One output file of a browser build. */
+export interface BuiltChunk extends Size {
+  /** `mt-chat.min.js` for the entry, `chunks/<name>-<hash>.js` for the others. */
+  fileName: string
+  /** Minified code. */
+  code: string
+  /** Loaded with the entry (the entry and what it imports statically), not on first use. */
+  initial: boolean
+  /** Repository-relative modules in this file. */
   modules: string[]
 }
 
+/** A measured browser build. */
+export interface BundleSize {
+  /** What a page loads at start-up: the entry and every chunk it imports statically. */
+  initial: Size
+  /** Every file, the lazily loaded chunks included. */
+  total: Size
+  /** Every output file. */
+  chunks: BuiltChunk[]
+  /** Imports left external (unresolvable, or Node built-ins): should be empty for a browser build. */
+  externals: string[]
+  /** Repository-relative modules in the build, sorted. */
+  modules: string[]
+  /** Repository-relative modules loaded at start-up, sorted. */
+  initialModules: string[]
+}
+
+/** The name the entry gets, as in `dist/browser/`. */
+export const ENTRY_FILE = 'mt-chat.min.js'
 const ENTRY = '\0bundle-entry'
 
 /** The entry module: `export * from` each listed file (paths relative to the repository root). */
@@ -69,17 +96,34 @@ function typescriptPlugin(): Plugin {
 }
 
 /**
- * Bundles the given files (repository-relative paths) for the browser and measures the result.
- * Files that do not exist are skipped, so a budget can name modules still being written.
+ * eventemitter3's ESM entry re-exports its CommonJS file: wrap that one dependency-free file as
+ * ESM, as `rollup.config.mjs` does (its `cjsAsEsm`), instead of pulling in plugin-commonjs.
  */
-export async function bundleSize(files: string[], options: { dependencies?: 'bundled' | 'external' } = {}): Promise<BundleSize> {
+function cjsAsEsm(files: string[]): Plugin {
+  return {
+    name: 'cjs-as-esm',
+    transform(code, id) {
+      if (!files.some((f) => id.endsWith(f))) return null
+      return { code: `const module = { exports: {} };\n(function (module, exports) {\n${code}\n})(module, module.exports);\nexport default module.exports;\n`, map: null }
+    },
+  }
+}
+
+const relative = (id: string) => id.replace(ROOT + '/', '')
+
+/**
+ * Bundles the given files (repository-relative paths) for the browser, split at every `import()`
+ * as `dist/browser/` is, minified. Files that do not exist are skipped, so a budget can name modules
+ * still being written. `dependencies: 'external'` leaves npm packages out (mt-chat's own code).
+ */
+export async function buildForBrowser(files: string[], options: { dependencies?: 'bundled' | 'external' } = {}): Promise<{ chunks: BuiltChunk[]; externals: string[] }> {
   const bundleDeps = options.dependencies !== 'external'
   const present = files.filter((f) => existsSync(resolve(ROOT, f)))
-  if (present.length === 0) throw new Error(`bundleSize: none of ${files.join(', ')} exists`)
+  if (present.length === 0) throw new Error(`buildForBrowser: none of ${files.join(', ')} exists`)
   const externals = new Set<string>()
   const build = await rollup({
     input: ENTRY,
-    plugins: [entryPlugin(present), typescriptPlugin(), nodeResolve({ browser: true, preferBuiltins: false })],
+    plugins: [entryPlugin(present), typescriptPlugin(), cjsAsEsm(['node_modules/eventemitter3/index.js']), nodeResolve({ browser: true, preferBuiltins: false })],
     external: (id) => {
       const builtin = id.startsWith('node:')
       if (builtin) externals.add(id)
@@ -91,21 +135,60 @@ export async function bundleSize(files: string[], options: { dependencies?: 'bun
     },
   })
   try {
-    const { output } = await build.generate({ format: 'es' })
-    const chunk = output[0]
-    for (const id of chunk.imports) if (bundleDeps || id.startsWith('node:')) externals.add(id)
-    const code = (await minify(chunk.code, { module: true, ecma: 2020, format: { comments: false } })).code ?? ''
-    return {
-      code,
-      minBytes: Buffer.byteLength(code),
-      gzipBytes: gzipSync(code, { level: 9 }).length,
-      externals: [...externals].sort(),
-      modules: Object.keys(chunk.modules)
-        .filter((m) => !m.startsWith('\0'))
-        .map((m) => m.replace(ROOT + '/', ''))
-        .sort(),
+    const { output } = await build.generate({ format: 'es', entryFileNames: ENTRY_FILE, chunkFileNames: 'chunks/[name]-[hash].js' })
+    const chunks = output.filter((o): o is OutputChunk => o.type === 'chunk')
+    const byName = new Map(chunks.map((c) => [c.fileName, c]))
+    // The entry and, transitively, its static imports load at start-up.
+    const initial = new Set<string>()
+    const visit = (name: string) => {
+      if (initial.has(name) || !byName.has(name)) return
+      initial.add(name)
+      for (const i of byName.get(name)!.imports) visit(i)
     }
+    visit(ENTRY_FILE)
+    const built: BuiltChunk[] = []
+    for (const c of chunks) {
+      for (const id of c.imports) if (!byName.has(id) && (bundleDeps || id.startsWith('node:'))) externals.add(id)
+      const code = (await minify(c.code, { module: true, ecma: 2020, format: { comments: false } })).code ?? ''
+      built.push({
+        fileName: c.fileName,
+        code,
+        minBytes: Buffer.byteLength(code),
+        gzipBytes: gzipSync(code, { level: 9 }).length,
+        initial: initial.has(c.fileName),
+        modules: Object.keys(c.modules).filter((m) => !m.startsWith('\0')).map(relative).sort(),
+      })
+    }
+    return { chunks: built, externals: [...externals].sort() }
   } finally {
     await build.close()
+  }
+}
+
+const sum = (chunks: BuiltChunk[]): Size => ({
+  minBytes: chunks.reduce((n, c) => n + c.minBytes, 0),
+  gzipBytes: chunks.reduce((n, c) => n + c.gzipBytes, 0),
+})
+
+/** {@link buildForBrowser}, measured: at start-up and in total. */
+export async function bundleSize(files: string[], options: { dependencies?: 'bundled' | 'external' } = {}): Promise<BundleSize> {
+  const { chunks, externals } = await buildForBrowser(files, options)
+  const initial = chunks.filter((c) => c.initial)
+  return {
+    initial: sum(initial),
+    total: sum(chunks),
+    chunks,
+    externals,
+    modules: [...new Set(chunks.flatMap((c) => c.modules))].sort(),
+    initialModules: [...new Set(initial.flatMap((c) => c.modules))].sort(),
+  }
+}
+
+/** Writes a browser build of `entry` into `dir` (`mt-chat.min.js` and `chunks/`), for a page to load. */
+export async function writeBrowserBuild(entry: string, dir: string): Promise<void> {
+  const { chunks } = await buildForBrowser([entry])
+  for (const c of chunks) {
+    mkdirSync(dirname(join(dir, c.fileName)), { recursive: true })
+    writeFileSync(join(dir, c.fileName), c.code)
   }
 }

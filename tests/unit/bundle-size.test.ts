@@ -1,43 +1,82 @@
 /**
- * Bundle-size budgets (issue 3, "Bundle"): the browser build of the SDK's crypto and protocol
- * layers — their whole public surface, minified and gzipped — and no Node built-in in it.
+ * Bundle-size budgets (issue 3 "Bundle", issue 5 "Bundle size test"), measured the way
+ * `dist/browser/` ships the SDK: rollup for the browser, minified, every dependency bundled and
+ * weighed, split at each `import()`, each file gzipped on its own (tests/helpers/bundle.ts).
  *
- * Two figures, because the dependencies dominate and are not ours to shrink:
- * - mt-chat's own code, dependencies left external (as the npm build ships it; an app's bundler
- *   dedupes the pinned noble/valibot packages): the issue's 22 KB budget.
- * - self-contained (dependencies bundled, as dist/browser/): @noble/curves + hashes + ciphers alone
- *   are 20.6 KB gzipped here, so 22 KB cannot hold them plus valibot and the protocol; this ceiling
- *   is the measured size plus ~10 %, to catch growth. (The whole SDK gets 30 KB later.)
+ * (a) crypto + protocol: the public surface of `sdk/crypto` and `sdk/protocol` at start-up.
+ * (b) the SDK at start-up: `mt-chat.min.js` and the chunks it imports statically.
+ * (c) the whole SDK: (b) and every chunk loaded on first use (files, long-polling, verification
+ *     codes, noble's AES-GCM for insecure contexts).
+ *
+ * Where the issue's budget is met it is the limit; where it is not, the limit is the measured size
+ * plus at most 3 % and the comment says why, so any growth fails here.
  */
 import { describe, expect, it } from 'vitest'
-import { bundleSize } from '../helpers/bundle.js'
+import { bundleSize, type BundleSize } from '../helpers/bundle.js'
 
 const KB = 1024
-const ENTRY = ['sdk/crypto/index.ts', 'sdk/protocol/index.ts']
-const OWN_CODE_BUDGET = 22 * KB
-const SELF_CONTAINED_CEILING = 44 * KB
 
-describe('browser bundle: crypto + protocol', () => {
-  it(`own code ≤ ${OWN_CODE_BUDGET / KB} KB gzipped, no Node built-ins`, async () => {
-    const size = await bundleSize(ENTRY, { dependencies: 'external' })
-    console.info(`crypto+protocol, own code: ${size.minBytes} B min, ${size.gzipBytes} B gzip`)
-    expect(size.modules).toContain('sdk/crypto/noble.ts')
-    expect(size.modules.some((m) => m.startsWith('sdk/crypto/node'))).toBe(false)
-    expect(size.externals).toEqual([])
-    expect(size.gzipBytes).toBeLessThanOrEqual(OWN_CODE_BUDGET)
+/**
+ * (a) Issue 3's budget is 22 KB. Not met: the dependencies alone (Ed25519, X25519, SHA-2, SHA-1,
+ * HMAC/HKDF, the AES block, valibot) take ≈ 18 KB gzipped, and the protocol's own code another
+ * ≈ 17 KB. Ceiling = measured + 3 %.
+ */
+const CRYPTO_PROTOCOL = { budget: 22 * KB, limit: 35_900 }
+/**
+ * (b) Issue 5's budget is 30 KB for the SDK. Not met at start-up: the handshake needs all of (a)'s
+ * crypto, and the client, secret and cloud chats, storage and transport add ≈ 24 KB. Ceiling =
+ * measured + 3 %.
+ */
+const SDK_INITIAL = { budget: 30 * KB, limit: 60_400 }
+/** (c) No budget of its own in the issues; ceiling = measured + 3 %. */
+const SDK_TOTAL = { limit: 66_800 }
+
+/** Modules that import Node built-ins and must never reach a browser build. */
+const NODE_ONLY = /^sdk\/(crypto\/node|storage\/file|index\.node)\.ts$/
+
+function report(name: string, s: BundleSize): void {
+  const kb = (n: number) => `${(n / KB).toFixed(1)} KB`
+  console.info(
+    `${name}: start-up ${s.initial.minBytes} B min / ${s.initial.gzipBytes} B gzip (${kb(s.initial.gzipBytes)}), ` +
+      `all ${s.total.minBytes} B min / ${s.total.gzipBytes} B gzip (${kb(s.total.gzipBytes)})\n` +
+      s.chunks.map((c) => `  ${c.initial ? 'start-up ' : 'on demand'} ${c.fileName}: ${c.minBytes} B min / ${c.gzipBytes} B gzip`).join('\n'),
+  )
+}
+
+function expectBrowserSafe(s: BundleSize): void {
+  expect(s.externals).toEqual([])
+  expect(s.modules.filter((m) => NODE_ONLY.test(m))).toEqual([])
+  for (const c of s.chunks) expect(c.code).not.toMatch(/\bfrom\s*["'](node:|fs|path|os|crypto)["']|import\(\s*["']node:|require\(/)
+}
+
+describe('browser bundle, dependencies included', () => {
+  it(`(a) crypto + protocol ≤ ${CRYPTO_PROTOCOL.limit} B gzipped at start-up (issue budget ${CRYPTO_PROTOCOL.budget} B not met)`, async () => {
+    const s = await bundleSize(['sdk/crypto/index.ts', 'sdk/protocol/index.ts'])
+    report('(a) crypto + protocol', s)
+    expectBrowserSafe(s)
+    expect(s.initialModules).toContain('node_modules/@noble/ed25519/index.js')
+    expect(s.modules).not.toContain('node_modules/@noble/curves/ed25519.js')
+    expect(s.initialModules).not.toContain('sdk/crypto/gcm-noble.ts')
+    expect(s.initial.gzipBytes).toBeLessThanOrEqual(CRYPTO_PROTOCOL.limit)
   }, 120_000)
 
-  it(`self-contained ≤ ${SELF_CONTAINED_CEILING / KB} KB gzipped, no Node built-ins`, async () => {
-    const size = await bundleSize(ENTRY)
-    console.info(`crypto+protocol, self-contained: ${size.minBytes} B min, ${size.gzipBytes} B gzip`)
-    expect(size.modules).toContain('node_modules/@noble/curves/ed25519.js')
-    expect(size.externals).toEqual([])
-    expect(size.code).not.toMatch(/\bfrom\s*["']node:|import\(\s*["']node:/)
-    expect(size.gzipBytes).toBeLessThanOrEqual(SELF_CONTAINED_CEILING)
+  it(`(b, c) the SDK: ≤ ${SDK_INITIAL.limit} B gzipped at start-up (issue budget ${SDK_INITIAL.budget} B not met), ≤ ${SDK_TOTAL.limit} B in all`, async () => {
+    const s = await bundleSize(['sdk/index.ts'])
+    report('(b, c) SDK', s)
+    expectBrowserSafe(s)
+    expect(s.initialModules).toContain('sdk/client.ts')
+    // The parts loaded on first use are in the build, and not at start-up.
+    for (const lazy of ['sdk/files/pipeline.ts', 'sdk/crypto/file-cipher.ts', 'sdk/transport/poll-http.ts', 'sdk/crypto/fingerprint.ts', 'sdk/crypto/gcm-noble.ts']) {
+      expect(s.modules).toContain(lazy)
+      expect(s.initialModules).not.toContain(lazy)
+    }
+    expect(s.initial.gzipBytes).toBeLessThanOrEqual(SDK_INITIAL.limit)
+    expect(s.total.gzipBytes).toBeLessThanOrEqual(SDK_TOTAL.limit)
   }, 120_000)
 
-  it('the measurement sees a Node built-in when one is imported (the check can fail)', async () => {
-    const size = await bundleSize(['sdk/crypto/node.ts'])
-    expect(size.externals).toContain('node:crypto')
+  it('the checks see a Node built-in when one is imported (they can fail)', async () => {
+    const s = await bundleSize(['sdk/crypto/node.ts'])
+    expect(s.externals).toContain('node:crypto')
+    expect(s.modules.filter((m) => NODE_ONLY.test(m))).toEqual(['sdk/crypto/node.ts'])
   }, 120_000)
 })

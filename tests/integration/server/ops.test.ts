@@ -114,6 +114,10 @@ describe('configured operations', () => {
     writeFileSync(join(staticDir, 'site', 'index.html'), '<!doctype html><title>demo</title>')
     writeFileSync(join(staticDir, 'site', 'app.js'), 'console.log(1)')
     writeFileSync(join(staticDir, 'secret.txt'), 'outside')
+    // A demo directory that ships its own SDK build: the entry and a chunk it loads on first use.
+    mkdirSync(join(staticDir, 'site', 'chunks'))
+    writeFileSync(join(staticDir, 'site', 'mt-chat.min.js'), 'import("./chunks/pipeline-Ab_9-z.js")')
+    writeFileSync(join(staticDir, 'site', 'chunks', 'pipeline-Ab_9-z.js'), 'export const x = 1')
     t = await startRelay({ staticDir: join(staticDir, 'site'), corsOrigins: ['https://app.example'], metricsToken: 'scrape-token-123' })
   })
   afterAll(async () => {
@@ -137,6 +141,42 @@ describe('configured operations', () => {
     for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%00']) {
       const res = await t.api.get(path)
       expect(res.status).toBe(404)
+      expect(res.text).not.toContain('outside')
+    }
+  })
+
+  it('serves the SDK build and its chunks (cached for good: hashed names) without escaping', async () => {
+    const entry = await t.api.get('/mt-chat.min.js')
+    expect(entry.status).toBe(200)
+    expect(entry.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(entry.headers.get('cache-control')).toBe('no-cache')
+    const chunk = await t.api.get('/chunks/pipeline-Ab_9-z.js')
+    expect(chunk.status).toBe(200)
+    expect(chunk.text).toBe('export const x = 1')
+    expect(chunk.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(chunk.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expect((await t.api.get('/chunks/missing-Ab_9-z.js')).status).toBe(404)
+    // Sent as written (fetch would normalize the dots away before they reach the relay).
+    const raw = (path: string) =>
+      new Promise<{ status: number; text: string }>((done, fail) => {
+        const req = request(t.url + '/healthz', { path }, (res) => {
+          let text = ''
+          res.on('data', (d: Buffer) => (text += d.toString()))
+          res.on('end', () => done({ status: res.statusCode ?? 0, text }))
+        })
+        req.on('error', fail)
+        req.end()
+      })
+    for (const path of [
+      '/chunks/../../secret.txt',
+      '/chunks/..%2f..%2fsecret.txt',
+      '/chunks/%2e%2e/%2e%2e/secret.txt',
+      '/chunks/pipeline-Ab_9-z.js/../../../secret.txt',
+      '/chunks/..\\..\\secret.txt',
+      '/mt-chat.min.js/../../secret.txt',
+    ]) {
+      const res = await raw(path)
+      expect(res.status, path).toBe(404)
       expect(res.text).not.toContain('outside')
     }
   })
