@@ -7,6 +7,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import { readFileSync, existsSync, rmSync } from 'node:fs'
 import { builtinModules } from 'node:module'
+import { browserPlugins } from './rollup.plugins.mjs'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
 const deps = Object.keys(pkg.dependencies ?? {})
@@ -29,16 +30,6 @@ const onwarn = (warning, warn) => {
   if (warning.code === 'CIRCULAR_DEPENDENCY' && warning.ids?.every((id) => id.includes('node_modules'))) return
   warn(warning)
 }
-
-// eventemitter3's ESM entry re-exports its CommonJS file. The self-contained browser bundle inlines
-// it, so wrap that one dependency-free CJS file as ESM (instead of pulling in plugin-commonjs).
-const cjsAsEsm = (files) => ({
-  name: 'cjs-as-esm',
-  transform(code, id) {
-    if (!files.some((f) => id.endsWith(f))) return null
-    return { code: `const module = { exports: {} };\n(function (module, exports) {\n${code}\n})(module, module.exports);\nexport default module.exports;\n`, map: null }
-  },
-})
 
 // Chunk names carry content hashes: clear the JS output so stale chunks never linger next to new
 // ones (dist/types is written afterwards by tsc -p tsconfig.build.json).
@@ -73,7 +64,7 @@ if (existsSync('sdk/index.ts'))
   configs.push({
     input: 'sdk/index.ts',
     output: { dir: 'dist/browser', format: 'es', sourcemap: true, entryFileNames: 'mt-chat.min.js', chunkFileNames: 'chunks/[name]-[hash].js' },
-    plugins: [nodeResolve({ browser: true }), cjsAsEsm(['node_modules/eventemitter3/index.js']), ts(), terser({ format: { comments: false } })],
+    plugins: [...browserPlugins(), nodeResolve({ browser: true }), ts(), terser({ format: { comments: false } })],
     onwarn,
   })
 if (existsSync('server/index.ts'))

@@ -7,7 +7,7 @@
  */
 import { ChatBase, checkFileOptions, checkId, normalizeSend } from './base.js'
 import type { ChatContext } from './context.js'
-import type { SecretRuntime } from './secret-runtime.js'
+import type { LazySecretRuntime } from './secret-lazy.js'
 import type { PeerRef } from '../client/peers.js'
 import type { DeleteOptions, FileSource, HistoryOptions, Message, SecretChat, SendFileOptions, SendOptions, Verification } from './types.js'
 
@@ -22,9 +22,9 @@ import type { DeleteOptions, FileSource, HistoryOptions, Message, SecretChat, Se
  */
 export class SecretChatImpl extends ChatBase implements SecretChat {
   readonly kind = 'secret' as const
-  readonly #rt: SecretRuntime
+  readonly #rt: LazySecretRuntime
 
-  constructor(ctx: ChatContext, peer: PeerRef, runtime: SecretRuntime) {
+  constructor(ctx: ChatContext, peer: PeerRef, runtime: LazySecretRuntime) {
     super(ctx, peer)
     this.#rt = runtime
   }

@@ -19,7 +19,7 @@ import { CloudUpdates } from '../chat/cloud-updates.js'
 import type { ChatContext } from '../chat/context.js'
 import { History } from '../chat/history.js'
 import { SecretChatImpl } from '../chat/secret.js'
-import { SecretRuntime } from '../chat/secret-runtime.js'
+import { LazySecretRuntime } from '../chat/secret-lazy.js'
 import type { ChatEvents, ChatKind, IdentityChangedEvent, Message } from '../chat/types.js'
 import { fileInfo, uploadFile } from '../files/index.js'
 import { KeyManager } from '../keys/device.js'
@@ -72,7 +72,7 @@ export class Core implements ChatContext {
   readonly outbox: Outbox
   readonly now: () => number
   readonly sync: Sync
-  readonly secret: SecretRuntime
+  readonly secret: LazySecretRuntime
   readonly cloud: CloudUpdates
   readonly #events: CoreEvents
   readonly #locks = new Map<string, Mutex>()
@@ -114,7 +114,7 @@ export class Core implements ChatContext {
     this.peers = new Peers(o.storage, this.http)
     this.keys = new KeyManager(o.provider, o.storage, this.http, this.now)
     this.history = new History(o.storage)
-    this.secret = new SecretRuntime(this)
+    this.secret = new LazySecretRuntime(this)
     this.cloud = new CloudUpdates(this)
     this.outbox = new Outbox(o.storage, this.conn, {
       sent: (e, r, tx) => (e.kind === 'cloud' ? this.cloud.sent(e, r as never, tx) : e.kind === 'secret' ? this.secret.sent(e, tx) : undefined),
@@ -294,6 +294,7 @@ export class Core implements ChatContext {
     const key = `${kind}:${String(ref).toLowerCase()}`
     let h = this.#byRef.get(key)
     if (h) return h
+    if (kind === 'secret') this.secret.prefetch() // its code arrives while the client connects
     h = kind === 'secret' ? new SecretChatImpl(this, ref, this.secret) : new CloudChatImpl(this, ref)
     this.#byRef.set(key, h)
     const id = directId(ref)

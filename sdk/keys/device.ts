@@ -6,7 +6,7 @@
  * @module
  */
 import type { CryptoProvider } from '../crypto/provider.js'
-import { DeviceKeys, MAX_ONE_TIME_PREKEYS } from '../protocol/secret/index.js'
+import { DeviceKeys, MAX_ONE_TIME_PREKEYS } from '../protocol/secret/identity.js'
 import type { StorageAdapter } from '../storage/types.js'
 import type { HttpApi } from '../client/http.js'
 import { S, stored } from '../client/stores.js'

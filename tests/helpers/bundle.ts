@@ -1,7 +1,8 @@
 /**
  * Builds SDK modules for the browser the way `rollup.config.mjs` builds `dist/browser/` — rollup,
- * @rollup/plugin-node-resolve with browser conditions, eventemitter3's CommonJS file wrapped as
- * ESM, code-splitting at every `import()` — and measures the result, for the size-budget tests and
+ * @rollup/plugin-node-resolve with browser conditions, the same plugins (`rollup.plugins.mjs`:
+ * eventemitter3's CommonJS file wrapped as ESM, noble's GCM fallback on its own copy of the AES
+ * module), code-splitting at every `import()` — and measures the result, for the size-budget tests and
  * the pages of the end-to-end tests. TypeScript is stripped by `ts.transpileModule` (no
  * type-check: fast, and the same compiler as the build); code is minified by terser (what
  * @rollup/plugin-terser runs) and gzipped by node:zlib at level 9, each file on its own, as a
@@ -24,6 +25,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { type OutputChunk, type Plugin, rollup } from 'rollup'
 import { minify } from 'terser'
 import ts from 'typescript'
+import { browserPlugins } from '../../rollup.plugins.mjs'
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -95,20 +97,6 @@ function typescriptPlugin(): Plugin {
   }
 }
 
-/**
- * eventemitter3's ESM entry re-exports its CommonJS file: wrap that one dependency-free file as
- * ESM, as `rollup.config.mjs` does (its `cjsAsEsm`), instead of pulling in plugin-commonjs.
- */
-function cjsAsEsm(files: string[]): Plugin {
-  return {
-    name: 'cjs-as-esm',
-    transform(code, id) {
-      if (!files.some((f) => id.endsWith(f))) return null
-      return { code: `const module = { exports: {} };\n(function (module, exports) {\n${code}\n})(module, module.exports);\nexport default module.exports;\n`, map: null }
-    },
-  }
-}
-
 const relative = (id: string) => id.replace(ROOT + '/', '')
 
 /**
@@ -123,7 +111,7 @@ export async function buildForBrowser(files: string[], options: { dependencies?:
   const externals = new Set<string>()
   const build = await rollup({
     input: ENTRY,
-    plugins: [entryPlugin(present), typescriptPlugin(), cjsAsEsm(['node_modules/eventemitter3/index.js']), nodeResolve({ browser: true, preferBuiltins: false })],
+    plugins: [entryPlugin(present), ...browserPlugins(), typescriptPlugin(), nodeResolve({ browser: true, preferBuiltins: false })],
     external: (id) => {
       const builtin = id.startsWith('node:')
       if (builtin) externals.add(id)
