@@ -9,6 +9,6 @@
  * import { ERROR_CODES, MtChatError } from 'mt-chat/errors'
  * if (MtChatError.is(err)) showToast(ERROR_CODES[err.code])
  * ```
- * @module
+ * @module mt-chat/errors
  */
 export { ERROR_CODES, MtChatError, type ErrorCode, type ErrorDetails } from './errors.js'

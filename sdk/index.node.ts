@@ -9,7 +9,7 @@
  * const { token } = await signIn({ url, login: 'alice', password })
  * const client = createClient({ url, serverKey, token, storage: fileStorage({ path: './alice' }) })
  * ```
- * @module
+ * @module mt-chat
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'

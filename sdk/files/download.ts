@@ -16,25 +16,28 @@ import type { DownloadOptions } from '../chat/types.js'
 /** The decrypted content of a file as a stream (errors on any tampering). */
 export function downloadStream(p: CryptoProvider, http: HttpApi, ref: StoredFileRef, o: DownloadOptions = {}): ReadableStream<Uint8Array> {
   let iterator: AsyncGenerator<Uint8Array> | undefined
+  let encrypted: ReadableStream<Uint8Array> | undefined
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   const total = encryptedFileSize(ref.size)
   return new ReadableStream<Uint8Array>({
     async start() {
       const res = await http.request<Response>('GET', `/v1/files/${ref.file_id}`, { raw: true, signal: o.signal })
       if (!res.body) throw new MtChatError('FILE_TRUNCATED', 'the relay sent no file body', { op: 'file.download' })
+      const source = (encrypted = res.body)
       const dec = new FileDecryptor(p, { key: ref.key, noncePrefix: ref.nonce_prefix }, { size: ref.size, sha256: ref.sha256 })
       let loaded = 0
-      const reader = res.body.getReader()
       async function* body(): AsyncGenerator<Uint8Array> {
+        const r = (reader = source.getReader()) // on first pull, so a cancel before it finds the body unlocked
         try {
           for (;;) {
-            const { done, value } = await reader.read()
+            const { done, value } = await r.read()
             if (done) return
             loaded += value.length
             o.onProgress?.({ loaded, total })
             yield value
           }
         } finally {
-          reader.releaseLock()
+          r.releaseLock()
         }
       }
       iterator = dec.stream(body())
@@ -44,8 +47,11 @@ export function downloadStream(p: CryptoProvider, http: HttpApi, ref: StoredFile
       if (done) controller.close()
       else controller.enqueue(value)
     },
-    async cancel() {
-      await iterator?.return(undefined)
+    async cancel(reason) {
+      // End the download first: a read waiting on the network then returns, so the decryptor's
+      // generators can close (their return() waits for it).
+      await (reader ?? encrypted)?.cancel(reason).catch(() => undefined)
+      await iterator?.return(undefined).catch(() => undefined)
     },
   })
 }

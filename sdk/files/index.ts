@@ -22,9 +22,13 @@ export async function uploadFile(p: CryptoProvider, http: HttpApi, source: FileS
 /** A stream that reads from the one `open` resolves to (errors and cancellation pass through). */
 function deferredStream(open: () => Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
+  let cancelled: { reason: unknown } | undefined
   return new ReadableStream<Uint8Array>({
     async start() {
-      reader = (await open()).getReader()
+      const inner = await open()
+      // Cancelled while the code was loading: end the download that just started.
+      if (cancelled) await inner.cancel(cancelled.reason)
+      else reader = inner.getReader()
     },
     async pull(controller) {
       const { done, value } = await reader!.read()
@@ -32,6 +36,7 @@ function deferredStream(open: () => Promise<ReadableStream<Uint8Array>>): Readab
       else controller.enqueue(value)
     },
     async cancel(reason) {
+      cancelled = { reason }
       await reader?.cancel(reason)
     },
   })

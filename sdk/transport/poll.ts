@@ -29,18 +29,17 @@ export function pollTransport(fetchImpl?: FetchLike): Transport {
       let conn: TransportConnection | undefined
       let ended = false
       const held: Uint8Array[] = []
-      impl().then(
-        (m) => {
+      impl()
+        .then((m) => {
           if (ended) return
           conn = m.connectPoll(url, h, f)
           for (const frame of held.splice(0)) conn.send(frame)
-        },
-        (err: MtChatError) => {
-          if (ended) return
+        })
+        .catch((err: unknown) => {
+          if (ended || conn) return // a failure after opening is the connection's own to report
           ended = true
-          h.close({ code: 1006, reason: err.message, opened: false })
-        },
-      )
+          h.close({ code: 1006, reason: MtChatError.is(err) ? err.message : String(err), opened: false })
+        })
       return {
         send(frame) {
           if (conn) conn.send(frame)

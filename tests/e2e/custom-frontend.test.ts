@@ -34,9 +34,11 @@ describe.skipIf(!chromium.available)('custom frontend example (Chromium)', () =>
   it('two tabs chat in a cloud chat', async () => {
     const [alice, bob] = [uniqueName('ca'), uniqueName('cb')]
     const errors: string[] = []
+    const scripts: string[] = []
     const open = async (user: string, peer: string) => {
       const page = await browser!.context.newPage()
       page.on('pageerror', (e) => errors.push(String(e)))
+      page.on('request', (r) => r.resourceType() === 'script' && scripts.push(new URL(r.url()).pathname))
       await page.goto(h.relay.url)
       await page.fill('[name=user]', user)
       await page.fill('[name=password]', 'correct horse battery')
@@ -53,5 +55,9 @@ describe.skipIf(!chromium.available)('custom frontend example (Chromium)', () =>
     await b.waitForSelector('[data-testid=log] li.in:has-text("hello from the store")', { timeout: 20_000 })
     await a.waitForSelector('[data-testid=log] li.out:has-text("✅")', { timeout: 20_000 })
     expect(errors).toEqual([])
+    // A page that only uses cloud chats never loads the secret-chat code (nor files, long-polling).
+    expect(scripts).toContain('/mt-chat.min.js')
+    expect(scripts.some((p) => p.startsWith('/chunks/'))).toBe(true) // the start-up chunk: requests are seen
+    expect(scripts.filter((p) => /^\/chunks\/(secret-runtime|pipeline|poll-http|fingerprint|gcm-noble)-/.test(p))).toEqual([])
   }, 60_000)
 })

@@ -110,6 +110,7 @@ describe.skipIf(!chromium.available)('demo page (Chromium)', () => {
     expect(readFileSync((await download.path())!, 'utf8')).toBe(content)
 
     for (const u of [alice, bob]) {
+      expect(u.chunks.some((c) => /^200 \/chunks\/secret-runtime-[\w-]+\.js$/.test(c))).toBe(true)
       expect(u.chunks.some((c) => /^200 \/chunks\/fingerprint-[\w-]+\.js$/.test(c))).toBe(true)
       expect(u.chunks.some((c) => /^200 \/chunks\/pipeline-[\w-]+\.js$/.test(c))).toBe(true)
       expect(u.chunks.filter((c) => !c.startsWith('200 '))).toEqual([])

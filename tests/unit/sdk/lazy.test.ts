@@ -1,9 +1,13 @@
-// Code loaded on first use (sdk/util/lazy.ts) and the long-polling transport that loads its code
-// on the first connect (sdk/transport/poll.ts): one import shared by every caller, a failed load
-// reported as CHUNK_LOAD_FAILED and tried again, frames sent before the code is there delivered,
-// a close before it is there ending the connection once, without a request.
+// Code loaded on first use (sdk/util/lazy.ts), the long-polling transport that loads its code on
+// the first connect (sdk/transport/poll.ts) and downloads whose pipeline loads on first use
+// (sdk/files/index.ts): one import shared by every caller, a failed load reported as
+// CHUNK_LOAD_FAILED and tried again, frames sent before the code is there delivered, a close
+// before it is there ending the connection once without a request, a cancelled download ending
+// its HTTP body.
 import { describe, expect, it } from 'vitest'
-import type { FetchLike } from '../../../sdk/client/http.js'
+import type { FetchLike, HttpApi } from '../../../sdk/client/http.js'
+import { nobleProvider } from '../../../sdk/crypto/noble.js'
+import { fileInfo } from '../../../sdk/files/index.js'
 import { MtChatError } from '../../../sdk/errors.js'
 import { decodePollBody } from '../../../sdk/transport/poll-http.js'
 import { pollTransport } from '../../../sdk/transport/poll.js'
@@ -61,6 +65,11 @@ function handlers() {
 
 const settle = () => new Promise((r) => setTimeout(r, 50))
 
+/** Waits (up to 5 s) until `done()` holds: importing a chunk's modules takes a moment under vitest. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await settle()
+}
+
 describe('pollTransport (its code loaded on the first connect)', () => {
   it('delivers a frame sent before the code is loaded, then opens', async () => {
     const { f, bodies } = recordingFetch()
@@ -96,5 +105,38 @@ describe('pollTransport (its code loaded on the first connect)', () => {
     } finally {
       globalThis.fetch = saved
     }
+  })
+})
+
+describe('FileInfo.stream (the download pipeline loaded on first use)', () => {
+  const ref = { file_id: 'f1', key: new Uint8Array(32), nonce_prefix: new Uint8Array(8), size: 10, sha256: new Uint8Array(32), mime: 'text/plain', name: 'a.txt' }
+  /** An HttpApi whose file download is a body that never ends, noting when it is cancelled. */
+  function relay() {
+    const seen = { requests: 0, cancelled: [] as unknown[] }
+    const http = {
+      request: async () => {
+        seen.requests++
+        return new Response(new ReadableStream({ pull: () => new Promise(() => undefined), cancel: (r) => void seen.cancelled.push(r) }))
+      },
+    } as unknown as HttpApi
+    return { http, seen }
+  }
+
+  it('a download cancelled before its code and its answer are there ends the HTTP body', async () => {
+    const { http, seen } = relay()
+    const stream = fileInfo(nobleProvider, http, ref).stream()
+    await stream.cancel('not needed')
+    await until(() => seen.cancelled.length > 0)
+    expect(seen.requests).toBe(1)
+    expect(seen.cancelled).toEqual(['not needed'])
+  })
+
+  it('a download cancelled after it started ends the HTTP body', async () => {
+    const { http, seen } = relay()
+    const stream = fileInfo(nobleProvider, http, ref).stream()
+    await until(() => seen.requests > 0)
+    await settle()
+    await stream.cancel('closed the tab')
+    expect(seen.cancelled).toEqual(['closed the tab'])
   })
 })
