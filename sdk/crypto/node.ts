@@ -272,6 +272,18 @@ function checkGcm(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array | undefine
   if (aad !== undefined) assertBytes(aad, 'aad')
 }
 
+/**
+ * A one-shot digest as a fresh array. Read from a 'binary' (latin1: one char per byte) string, not
+ * a Buffer: a digest of ≤ 64 bytes then lives on the JS heap, where a Buffer costs a malloc, a free
+ * and array-buffer sweeping (0.73 → 0.28 µs for the 52-byte KDF hashes, three per frame).
+ */
+function digest(algorithm: 'sha1' | 'sha256' | 'sha512', data: Uint8Array): Uint8Array {
+  const s = hash(algorithm, data, 'binary')
+  const out = new Uint8Array(s.length)
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
+  return out
+}
+
 /** Multi-part SHA-256 input up to this size is joined in {@link shaScratch}; longer goes through a Hash. */
 const SHA_SCRATCH_MAX = 64 * 1024
 let shaScratch = Buffer.allocUnsafeSlow(2048)
@@ -292,7 +304,7 @@ export const nodeProvider: CryptoProvider = {
   name: 'node',
   randomBytes,
   sha256(...parts) {
-    if (parts.length === 1) return plain(hash('sha256', parts[0], 'buffer'))
+    if (parts.length === 1) return digest('sha256', parts[0])
     // Several parts (msg_key and KDF: a key slice and a body) are joined in a scratch buffer and
     // hashed in one call: a Hash object per call was ~8% of the relay's CPU.
     let n = 0
@@ -311,13 +323,13 @@ export const nodeProvider: CryptoProvider = {
       shaScratch.set(part, off)
       off += part.length
     }
-    const out = plain(hash('sha256', shaScratch.subarray(0, n), 'buffer'))
+    const out = digest('sha256', shaScratch.subarray(0, n))
     shaScratch.fill(0, 0, n) // the parts are often key material
     return out
   },
   sha256Hasher: () => hasher(createHash('sha256')),
-  sha512: (d) => plain(hash('sha512', d, 'buffer')),
-  sha1: (d) => plain(hash('sha1', d, 'buffer')),
+  sha512: (d) => digest('sha512', d),
+  sha1: (d) => digest('sha1', d),
   hmacSha256: (key, data) => plain(createHmac('sha256', key).update(data).digest()),
   hkdfSha256(ikm, salt, info, length) {
     if (!Number.isInteger(length) || length < 1 || length > 255 * 32)
