@@ -112,6 +112,20 @@ export type UnpackResult<B> = Accepted<B> | Rejected
 const MAX_ACKS = 1024
 
 /**
+ * Plaintexts are built in one reused buffer (wiped after each frame): `sealFrame` only reads them.
+ * A fresh array per frame is a malloc'ed backing store above 64 bytes, and those allocations and
+ * their sweeping were a visible share of the relay's CPU. Frames above the cap get their own.
+ */
+const PT_SCRATCH_MAX = 64 * 1024
+let ptScratch = new Uint8Array(0)
+
+function plaintextBuffer(size: number): Uint8Array {
+  if (size > PT_SCRATCH_MAX) return new Uint8Array(size)
+  if (ptScratch.length < size) ptScratch = new Uint8Array(Math.min(PT_SCRATCH_MAX, Math.max(size, 2 * ptScratch.length, 4096)))
+  return ptScratch.subarray(0, size)
+}
+
+/**
  * A layer-1 session. One per connection; the relay makes one per accepted handshake.
  * @example
  * ```ts
@@ -245,11 +259,16 @@ export class Session<R extends Role = Role> {
     const msgId = this.#ids.next(now, this.role === 'client' ? 'client' : (opts.msgIdKind ?? msgIdKindOf('relay', body._)))
     const seqNo = this.#seqOut.next(kind)
     const salt = this.#clientSalts ? this.#clientSalts.current(now) : this.#relaySalts!.current(now)
-    const pt = new Uint8Array(size)
+    const pt = plaintextBuffer(size)
     writeHeader(pt, { salt, sessionId, msgId, seqNo }, data.length)
     pt.set(data, PLAINTEXT_HEADER_SIZE)
     pt.set(this.#random(padLen), PLAINTEXT_HEADER_SIZE + data.length)
-    const frame = sealFrame(this.#p, this.#authKey, this.#authKeyId, this.#x, pt)
+    let frame: Uint8Array
+    try {
+      frame = sealFrame(this.#p, this.#authKey, this.#authKeyId, this.#x, pt)
+    } finally {
+      pt.fill(0)
+    }
     if (this.#retain > 0) {
       this.#sent.set(msgId, frame)
       if (this.#sent.size > this.#retain) this.#sent.delete(this.#sent.keys().next().value as bigint)
