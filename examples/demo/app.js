@@ -1,6 +1,7 @@
 // The demo page the relay serves at / (examples/demo): users sign up or in and chat, secret or
 // cloud, each panel a separate SDK client with its own IndexedDB storage. Plain JavaScript on the
-// SDK's browser bundle (./mt-chat.min.js: the relay serves dist/browser/mt-chat.min.js, built by `npm run build`, there).
+// SDK's browser bundle (./mt-chat.min.js: the relay serves dist/browser/mt-chat.min.js and the
+// chunks/ it loads on first use, built by `npm run build`, there).
 import { createClient, fetchServerKey, indexedDbStorage, MtChatError, signIn, signUp } from './mt-chat.min.js'
 
 const url = location.origin

@@ -5,8 +5,8 @@
  *
  * (a) crypto + protocol: the public surface of `sdk/crypto` and `sdk/protocol` at start-up.
  * (b) the SDK at start-up: `mt-chat.min.js` and the chunks it imports statically.
- * (c) the whole SDK: (b) and every chunk loaded on first use (files, long-polling, verification
- *     codes, noble's AES-GCM for insecure contexts).
+ * (c) the whole SDK: (b) and every chunk loaded on first use (secret chats, files, long-polling,
+ *     verification codes, noble's AES-GCM for insecure contexts).
  *
  * Where the issue's budget is met it is the limit; where it is not, the limit is the measured size
  * plus at most 3 % and the comment says why, so any growth fails here.
@@ -23,18 +23,21 @@ import { bundleSize, writeBrowserBuild, type BundleSize } from '../helpers/bundl
 const KB = 1024
 
 /**
- * (a) Issue 3's budget is 22 KB. Not met: the dependencies alone (Ed25519, X25519, SHA-2, SHA-1,
- * HMAC/HKDF, the AES block, valibot) take ≈ 18 KB gzipped, and the protocol's own code another
- * ≈ 17 KB. Ceiling = measured + 3 %.
+ * (a) Issue 3's budget is 22 KB. Not met: 33.0 KB measured, of which the dependencies are ≈ 16 KB
+ * (Ed25519 with its SHA-512, X25519, the AES block, SHA-256/HMAC/HKDF, SHA-1, valibot) and the
+ * crypto and protocol code ≈ 17 KB. Getting under it takes an asynchronous crypto provider on
+ * WebCrypto (SHA-2, HMAC/HKDF, AES-CBC for IGE, X25519/Ed25519) with noble loaded only where it
+ * is missing. Limit = measured + 2.7 %.
  */
 const CRYPTO_PROTOCOL = { budget: 22 * KB, limit: 34_700 }
 /**
- * (b) Issue 5's budget is 30 KB for the SDK. Not met at start-up: the handshake needs all of (a)'s
- * crypto, and the client, secret and cloud chats, storage and transport add ≈ 24 KB. Ceiling =
- * measured + 3 %.
+ * (b) Issue 5's budget is 30 KB. Not met: 45.5 KB measured at start-up — the handshake needs all of
+ * (a)'s dependencies (≈ 17 KB with eventemitter3), and the connection, client core, cloud chats,
+ * storage, keys and sign-in are ≈ 29 KB of own code. Secret chats (12 KB), files (3.7 KB),
+ * long-polling, verification codes and noble's GCM load on first use. Limit = measured + 2.7 %.
  */
 const SDK_INITIAL = { budget: 30 * KB, limit: 47_900 }
-/** (c) No budget of its own in the issues; ceiling = measured + 3 %. */
+/** (c) No budget in the issues for the whole; 65.9 KB measured. Limit = measured + 2.8 %. */
 const SDK_TOTAL = { limit: 69_400 }
 
 /** Modules that import Node built-ins and must never reach a browser build. */
@@ -72,9 +75,13 @@ describe('browser bundle, dependencies included', () => {
     expectBrowserSafe(s)
     expect(s.initialModules).toContain('sdk/client.ts')
     // The parts loaded on first use are in the build, and not at start-up.
-    for (const lazy of ['sdk/files/pipeline.ts', 'sdk/crypto/file-cipher.ts', 'sdk/transport/poll-http.ts', 'sdk/crypto/fingerprint.ts', 'sdk/crypto/gcm-noble.ts']) {
-      expect(s.modules).toContain(lazy)
-      expect(s.initialModules).not.toContain(lazy)
+    const lazy = [
+      ...['sdk/chat/secret-runtime.ts', 'sdk/protocol/secret/chat-session.ts', 'sdk/protocol/secret/rekey.ts'],
+      ...['sdk/files/pipeline.ts', 'sdk/crypto/file-cipher.ts', 'sdk/transport/poll-http.ts', 'sdk/crypto/fingerprint.ts', 'sdk/crypto/gcm-noble.ts'],
+    ]
+    for (const m of lazy) {
+      expect(s.modules).toContain(m)
+      expect(s.initialModules).not.toContain(m)
     }
     expect(s.initial.gzipBytes).toBeLessThanOrEqual(SDK_INITIAL.limit)
     expect(s.total.gzipBytes).toBeLessThanOrEqual(SDK_TOTAL.limit)
