@@ -16,7 +16,9 @@ import type { Store } from '../store/store.js'
 import { existingUserIds } from '../store/users.js'
 import { appendUpdates } from './append.js'
 import type { AuditLog } from './audit.js'
-import { identityDhMessage, signedPrekeyMessage, verifyEd25519 } from './key-signatures.js'
+import { verifyWithContext } from '../../sdk/crypto/keys.js'
+import { nodeProvider } from '../../sdk/crypto/node.js'
+import { signedPrekeyBody } from '../../sdk/protocol/secret/identity.js'
 import type { Delivery, UpdateBus } from './update-bus.js'
 
 /** A bundle to publish (bytes already decoded from base64 and length-checked). */
@@ -53,9 +55,13 @@ export class KeyService {
 
   /** Publishes or updates the caller's device bundle; returns the device's one-time prekey count. */
   async publish(userId: number, input: PublishKeysInput, ip?: string): Promise<{ one_time_prekeys: number }> {
-    if (!verifyEd25519(input.identity_dh_sig, identityDhMessage(input.identity_dh), input.identity_key)) throw badSignature('identity_dh_sig')
+    // The SDK's own checks (docs/PROTOCOL.md §1 strict rule, §4.1 messages): the relay never
+    // stores a bundle a client would refuse.
+    if (!verifyWithContext(nodeProvider, 'identityDh', input.identity_dh_sig, input.identity_dh, input.identity_key))
+      throw badSignature('identity_dh_sig')
     const spk = input.signed_prekey
-    if (spk && !verifyEd25519(spk.sig, signedPrekeyMessage(spk.id, spk.key), input.identity_key)) throw badSignature('signed_prekey.sig')
+    if (spk && !verifyWithContext(nodeProvider, 'signedPrekey', spk.sig, signedPrekeyBody(spk.id, spk.key), input.identity_key))
+      throw badSignature('signed_prekey.sig')
     const opks = input.one_time_prekeys ?? []
     if (new Set(opks.map((k) => k.id)).size !== opks.length) throw new MtChatError('BAD_REQUEST', 'one_time_prekeys repeats an id')
     const now = this.deps.clock.now()

@@ -21,7 +21,7 @@ import { PeerBundleSchema, type PeerBundle, type PublishBundleJson } from '../sc
 export const MAX_ONE_TIME_PREKEYS = 1000
 
 /** What `signed_prekey.sig` covers after its label: u32(spk_id) ‖ SPK_pub (§4.1). */
-function signedPrekeyBody(id: number, key: Uint8Array): Uint8Array {
+export function signedPrekeyBody(id: number, key: Uint8Array): Uint8Array {
   const idBytes = new Uint8Array(4)
   writeU32LE(idBytes, 0, id)
   return concatBytes(idBytes, key)

@@ -1,6 +1,6 @@
 /**
  * Key bundles (docs/PROTOCOL.md §4.1, §6 `/v1/keys`): publish with both signatures checked over
- * the exact byte strings of §4.1 (signed here with node:crypto, verified by the relay with noble),
+ * the exact byte strings of §4.1 (signed here with node:crypto; the relay applies the strict rule),
  * fetch consuming one one-time prekey atomically, exhaustion (signed prekey only), low-prekey
  * notice, device list, identity change fan-out as `update.identity`, and the error codes.
  */
@@ -9,6 +9,8 @@ import { x25519 } from '@noble/curves/ed25519.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Delivery } from '../../../server/index.js'
 import { dbVariants, randomId, startRelay, type TestRelay, type TestUser } from '../../helpers/relay.js'
+import { mixedOrderPublicKey, signMixedOrder } from '../../unit/crypto/ed25519-cases.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
 
 const variants = await dbVariants()
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64')
@@ -132,6 +134,24 @@ describe.each(variants)('key bundles on %s', (db) => {
     const fetched = await t.api.get(`/v1/keys/${u.id}`, { token: bob.token })
     expect(fetched.status).toBe(404)
     expect(fetched.body.error.code).toBe('PREKEYS_EXHAUSTED')
+  })
+
+  it('applies the strict Ed25519 rule of PROTOCOL §1, not a cofactored one', async () => {
+    const u = await t.register()
+    const ikdh = x25519.getPublicKey(x25519.utils.randomSecretKey())
+    const spk = x25519.getPublicKey(x25519.utils.randomSecretKey())
+    const dhMsg = Buffer.concat([Buffer.from('mt-chat/identity-dh/v1'), ikdh])
+    const spkMsg = Buffer.concat([Buffer.from('mt-chat/signed-prekey/v1'), Buffer.from([1, 0, 0, 0]), spk])
+    const dhSig = signMixedOrder(dhMsg)
+    const spkSig = signMixedOrder(spkMsg)
+    // A lenient (cofactored) verifier accepts these signatures under the mixed-order key...
+    expect(ed25519.verify(dhSig, dhMsg, mixedOrderPublicKey, { zip215: false })).toBe(true)
+    expect(ed25519.verify(spkSig, spkMsg, mixedOrderPublicKey, { zip215: false })).toBe(true)
+    // ...the relay refuses them, as every client does.
+    const body = { device_id: 'mixed', identity_key: b64(mixedOrderPublicKey), identity_dh: b64(ikdh), identity_dh_sig: b64(dhSig), signed_prekey: { id: 1, key: b64(spk), sig: b64(spkSig) } }
+    const res = await t.api.put('/v1/keys', body, { token: u.token })
+    expect(res.status).toBe(400)
+    expect(res.body.error.code).toBe('SECRET_BAD_PREKEY_SIGNATURE')
   })
 
   it.each([

@@ -77,3 +77,19 @@ export const strictRejectCases: StrictCase[] = [
   { name: 'R with a torsion component (R = rB + T8)', publicKey: A.toBytes(), ...craft(A.toBytes(), T8) },
   { name: 'S + L (malleated)', publicKey: A.toBytes(), message: honest.message, signature: sPlusL },
 ].map(nobleSays)
+
+/**
+ * A mixed-order public key (aB + T8) and signatures under it over any message that noble's
+ * cofactored verify accepts and the strict rule rejects: for tests of code that verifies
+ * signatures on other parts of the system (e.g. the relay's key-bundle checks).
+ */
+export const mixedOrderPublicKey: Uint8Array = mixedKey
+export function signMixedOrder(message: Uint8Array): Uint8Array {
+  for (let i = 0; ; i++) {
+    const r = Point.Fn.create(bytesToNumberLE(sha512(concatBytes(utf8(`r${i}`), message))))
+    const R = Point.BASE.multiply(r).toBytes()
+    const k = challenge(R, mixedKey, message)
+    if (k % 8n === 0n) continue
+    return concatBytes(R, numberToBytesLE(Point.Fn.create(r + k * a), 32))
+  }
+}
