@@ -60,3 +60,14 @@ export async function service(name: ServiceName): Promise<ServiceInfo> {
   if (!info.available) console.warn(`[skip] ${name}: ${info.reason}`)
   return info
 }
+
+/**
+ * The environment for a child process that runs the relay CLI: this process's environment without
+ * the relay's own configuration (DATABASE_URL, REDIS_URL, PORT, MT_*), so a child started for a
+ * SQLite test does not pick up the PostgreSQL/Redis URLs that CI exports for the other suites.
+ */
+export function relayChildEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!/^(DATABASE_URL|REDIS_URL|PORT|HOST|MT_.*)$/.test(k)) env[k] = v
+  return { ...env, ...extra }
+}

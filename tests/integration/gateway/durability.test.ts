@@ -14,6 +14,7 @@ import { nodeProvider } from '../../../sdk/crypto/node.js'
 import type { Update } from '../../../sdk/protocol/schemas/updates.js'
 import { TestClient } from '../../helpers/mt-client.js'
 import { hex16 } from './harness.js'
+import { relayChildEnv } from '../../helpers/env.js'
 
 const ROOT = new URL('../../../', import.meta.url).pathname
 const p = nodeProvider
@@ -28,6 +29,7 @@ interface Child {
 function startChild(dataDir: string): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/cli.ts'), 'start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--scrypt-cost', '10', '--rate-auth', '100000', '--log-level', 'warn', '--node-env', 'test'], {
     cwd: ROOT,
+    env: relayChildEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   return new Promise((resolve, reject) => {

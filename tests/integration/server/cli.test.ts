@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { OPTIONS } from '../../../server/config-options.js'
+import { relayChildEnv } from '../../helpers/env.js'
 
 const CLI = ['--import', 'tsx', 'server/cli.ts']
 const dirs: string[] = []
@@ -24,13 +25,13 @@ function tempDir(): string {
 }
 
 function run(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: 30_000 })
+  return spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', env: relayChildEnv({ LOG_LEVEL: 'silent', ...env }), timeout: 30_000 })
 }
 
 /** Starts the relay and resolves with its URL and key once it printed them. */
 function start(dataDir: string): Promise<{ child: ChildProcess; url: string; key: string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [...CLI, 'start', '--port', '0', '--host', '127.0.0.1'], {
-    env: { ...process.env, MT_DATA_DIR: dataDir, LOG_LEVEL: 'silent', MT_SCRYPT_COST: '10' },
+    env: relayChildEnv({ MT_DATA_DIR: dataDir, LOG_LEVEL: 'silent', MT_SCRYPT_COST: '10' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))

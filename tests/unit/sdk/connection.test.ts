@@ -29,7 +29,7 @@ function connect(relay: FakeRelay, extra: Partial<ConnectionOptions> = {}) {
   return { c, states, errors }
 }
 
-const until = async (cond: () => boolean, ms = 3000) => {
+const until = async (cond: () => boolean, ms = 10_000) => {
   const start = Date.now()
   while (!cond()) {
     if (Date.now() - start > ms) throw new Error('condition not reached in time')
@@ -167,7 +167,7 @@ describe('Connection', () => {
     await new Promise((r) => setTimeout(r, 30)) // the sign-in answer's ack goes out
     const acked = relay.received.filter((b) => b._ === 'msgs_ack').length
     relay.push([{ _: 'update.typing', peer: 2 }], 0)
-    await until(() => states.filter((s) => s.to === 'online').length === 2)
+    await until(() => states.filter((s) => s.to === 'online').length >= 2)
     expect(errors.some((e) => e.code === 'STORAGE_FAILED')).toBe(true)
     expect(relay.conns[0].received.filter((b) => b._ === 'msgs_ack').length).toBe(acked)
   })
@@ -182,7 +182,8 @@ describe('Connection', () => {
     relay.answering = false
     await until(() => states.some((s) => s.to === 'offline'))
     relay.answering = true
-    await until(() => states.filter((s) => s.to === 'online').length === 2)
+    // ≥: on a loaded machine a starved event loop can miss another pong deadline and bounce again.
+    await until(() => states.filter((s) => s.to === 'online').length >= 2)
   })
 
   it('stop() closes for good and rejects waiting calls', async () => {
