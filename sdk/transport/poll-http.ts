@@ -10,33 +10,11 @@
  * @module
  */
 import { MtChatError } from '../errors.js'
-import { readU32LE, toHex, writeU32LE } from '../util/bytes.js'
+import { toHex } from '../util/bytes.js'
+import { decodePollBody, encodePollBody } from '../protocol/poll-body.js'
 import type { FetchLike } from '../client/http.js'
 import type { TransportConnection, TransportHandlers } from './types.js'
 
-/** Joins frames into a poll body. */
-export function encodePollBody(frames: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(frames.reduce((n, f) => n + 4 + f.length, 0))
-  let off = 0
-  for (const f of frames) {
-    writeU32LE(out, off, f.length)
-    out.set(f, off + 4)
-    off += 4 + f.length
-  }
-  return out
-}
-
-/** Splits a poll body into frames (SCHEMA_INVALID when the lengths do not add up). */
-export function decodePollBody(body: Uint8Array): Uint8Array[] {
-  const frames: Uint8Array[] = []
-  for (let off = 0; off < body.length; ) {
-    const n = off + 4 <= body.length ? readU32LE(body, off) : -1
-    if (n <= 0 || off + 4 + n > body.length) throw new MtChatError('SCHEMA_INVALID', 'poll answer: bad frame lengths', { op: 'transport.poll' })
-    frames.push(body.subarray(off + 4, off + 4 + n))
-    off += 4 + n
-  }
-  return frames
-}
 
 /** Opens a long-polling connection to the relay at `url` with `f` as fetch (`pollTransport`'s connect). */
 export function connectPoll(url: string, h: TransportHandlers, f: FetchLike): TransportConnection {
@@ -63,7 +41,7 @@ export function connectPoll(url: string, h: TransportHandlers, f: FetchLike): Tr
     const answer = f(endpoint + q, {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream' },
-      body: encodePollBody(frames) as Uint8Array<ArrayBuffer>,
+      body: encodePollBody(frames),
       signal: abort.signal,
     }).then(
       async (res) => ({ res, bytes: new Uint8Array(await res.arrayBuffer()) }),

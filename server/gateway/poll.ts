@@ -17,7 +17,7 @@
  */
 import { CLOSE_CODES, MtChatError } from '../../sdk/errors.js'
 import { isPlainFrame } from '../../sdk/protocol/frame.js'
-import { readU32LE, writeU32LE } from '../../sdk/util/bytes.js'
+import { decodePollBody, encodePollBody } from '../../sdk/protocol/poll-body.js'
 import { Connection } from './connection.js'
 import type { GatewayContext } from './context.js'
 import type { QueueLimits, Transport } from './transport.js'
@@ -37,27 +37,17 @@ interface Waiter {
 
 /** Splits a poll body into frames; undefined when the lengths do not add up. */
 export function decodeFrames(body: Uint8Array, maxFrame: number): Uint8Array[] | undefined {
-  const frames: Uint8Array[] = []
-  for (let off = 0; off < body.length; ) {
-    if (off + 4 > body.length) return undefined
-    const n = readU32LE(body, off)
-    if (n === 0 || n > maxFrame || off + 4 + n > body.length) return undefined
-    frames.push(body.subarray(off + 4, off + 4 + n))
-    off += 4 + n
+  try {
+    return decodePollBody(body, maxFrame)
+  } catch {
+    return undefined
   }
-  return frames
 }
 
-/** Joins frames into a poll body. */
+/** Joins frames into a poll answer (a Buffer over the same memory, for Koa). */
 export function encodeFrames(frames: readonly Uint8Array[]): Buffer {
-  const out = Buffer.allocUnsafe(frames.reduce((n, f) => n + 4 + f.length, 0))
-  let off = 0
-  for (const f of frames) {
-    writeU32LE(out, off, f.length)
-    out.set(f, off + 4)
-    off += 4 + f.length
-  }
-  return out
+  const body = encodePollBody(frames)
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength)
 }
 
 function jsonError(status: number, code: string, message: string, close?: number): PollAnswer {

@@ -17,7 +17,7 @@ import { Session, type Rejected } from '../../sdk/protocol/session.js'
 import type { RelayBody } from '../../sdk/protocol/schemas/registry.js'
 import { parseResult, type RpcMethod, type RpcParams, type RpcResultOf } from '../../sdk/protocol/schemas/rpc.js'
 import type { Update } from '../../sdk/protocol/schemas/updates.js'
-import { readU32LE, writeU32LE } from '../../sdk/util/bytes.js'
+import { decodePollBody, encodePollBody } from '../../sdk/protocol/poll-body.js'
 
 /** Moves frames to and from the relay. */
 interface Wire {
@@ -238,28 +238,7 @@ export class TestClient {
   }
 }
 
-/** The body of a long-poll request or answer: `u32 length ‖ frame` repeated (§2.8). */
-export function encodePollBody(frames: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(frames.reduce((n, f) => n + 4 + f.length, 0))
-  let off = 0
-  for (const f of frames) {
-    writeU32LE(out, off, f.length)
-    out.set(f, off + 4)
-    off += 4 + f.length
-  }
-  return out
-}
-
-/** Splits a long-poll body into frames. */
-export function decodePollBody(body: Uint8Array): Uint8Array[] {
-  const frames: Uint8Array[] = []
-  for (let off = 0; off < body.length; ) {
-    const n = readU32LE(body, off)
-    frames.push(body.slice(off + 4, off + 4 + n))
-    off += 4 + n
-  }
-  return frames
-}
+export { decodePollBody, encodePollBody }
 
 interface Opened {
   wire: Wire

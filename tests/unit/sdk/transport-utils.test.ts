@@ -3,7 +3,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { backoffDelay } from '../../../sdk/transport/backoff.js'
-import { decodePollBody, encodePollBody } from '../../../sdk/transport/poll-http.js'
+import { decodePollBody, encodePollBody } from '../../../sdk/protocol/poll-body.js'
 import { webSocketUrl } from '../../../sdk/transport/websocket.js'
 
 describe('webSocketUrl', () => {
