@@ -1,7 +1,7 @@
 /**
  * Multi-row statements for the group-commit hot path, one per batch instead of one per chunk, and
  * each with one parameter whatever the batch size: the rows travel as one JSON text.
- * - SQLite (≥ 3.41): `INSERT … SELECT j.value ->> 0, … FROM json_each(?)`. Binding is the costly
+ * - SQLite (≥ 3.38): `INSERT … SELECT j.value ->> 0, … FROM json_each(?)`. Binding is the costly
  *   part of a statement in node-sqlite3 (each value is converted on the event-loop thread, ~1 µs
  *   apiece): 11 values per message row cost ~11 µs of the relay's main thread, one JSON text
  *   ~4 µs, and the expansion runs on SQLite's thread instead. Older SQLite gets a plain
@@ -9,8 +9,9 @@
  *   emits `SELECT … UNION ALL` chains, which cost more to parse and cap at 500 rows).
  * - PostgreSQL: the JSON expanded by `json_to_recordset`, so the statement has a handful of
  *   parameters (thousands of `$n` are slow to parse and plan).
- * Byte columns travel as hex and are decoded in SQL. Lookups by composite key use the same trick
- * (a join of the JSON keys with the table's unique index: one index probe per key).
+ * Byte columns travel in one BLOB cut with `substr` on SQLite, as hex decoded in SQL on PostgreSQL.
+ * Lookups by composite key use the same trick (a join of the JSON keys with the table's unique
+ * index: one index probe per key).
  * @module
  */
 import type { Knex } from 'knex'
@@ -18,7 +19,7 @@ import { dialectOf } from './dialect.js'
 import { chunk, rawRows, type Db } from './db.js'
 
 /**
- * Whether this process's SQLite has `->>` (3.38) and `unhex` (3.41) for the JSON statements; set
+ * Whether this process's SQLite has `->` / `->>` (3.38) for the JSON statements; set
  * by {@link detectSqliteJson} when a database opens (node-sqlite3 bundles a recent SQLite, but it
  * can be built against the system's).
  */
@@ -28,7 +29,7 @@ let sqliteJson = true
 export async function detectSqliteJson(knex: Knex): Promise<void> {
   const [row] = (await knex.raw('SELECT sqlite_version() AS v')) as Array<{ v: string }>
   const [major, minor] = row.v.split('.').map(Number)
-  sqliteJson = major > 3 || (major === 3 && minor >= 41)
+  sqliteJson = major > 3 || (major === 3 && minor >= 38)
 }
 
 /** True when statements on `db` may take their rows as one JSON parameter (see the module comment). */
@@ -36,27 +37,40 @@ export function jsonRows(db: Db): boolean {
   return dialectOf(db) === 'pg' || sqliteJson
 }
 
-/** `rows` as a JSON array of arrays in `columns` order, bytes as hex (SQLite's `json_each` input). */
-function sqliteArrays(columns: readonly BulkColumn[], rows: readonly Record<string, unknown>[]): string {
+/**
+ * `rows` for SQLite's `json_each`: a JSON array of arrays in `columns` order, where a byte column
+ * holds `[offset, length]` into one blob of all the batch's bytes. Bound as one BLOB and cut with
+ * `substr` in SQL, bytes skip hex encoding in JS and `unhex` in SQLite and halve the JSON: ~3 µs
+ * less event-loop time per 300-byte message row than hex.
+ */
+function sqliteRows(columns: readonly BulkColumn[], rows: readonly Record<string, unknown>[]): { json: string; blob: Buffer | undefined } {
   const out: unknown[][] = new Array(rows.length)
+  const parts: Uint8Array[] = []
+  let offset = 1 // substr counts from 1
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]
     const a: unknown[] = new Array(columns.length)
     for (let j = 0; j < columns.length; j++) {
       const c = columns[j]
       const v = r[c.name]
-      a[j] = v == null ? null : c.pg === 'bytea' ? hex(v as Uint8Array) : v
+      if (v == null) a[j] = null
+      else if (c.pg === 'bytea') {
+        const b = v as Uint8Array
+        a[j] = [offset, b.length]
+        parts.push(b)
+        offset += b.length
+      } else a[j] = v
     }
     out[i] = a
   }
-  return JSON.stringify(out)
+  return { json: JSON.stringify(out), blob: columns.some((c) => c.pg === 'bytea') ? Buffer.concat(parts, offset - 1) : undefined }
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
-/** The select list reading `columns` from `json_each` rows aliased `alias`. */
+/** The select list reading `columns` from `json_each` rows aliased `alias`; one `?` (the blob) per byte column. */
 function sqliteSelect(columns: readonly BulkColumn[], alias: string): string {
-  return columns.map((c, i) => (c.pg === 'bytea' ? `unhex(${alias}.value ->> ${i})` : `${alias}.value ->> ${i}`)).join(', ')
+  return columns.map((c, i) => (c.pg === 'bytea' ? `substr(?, ${alias}.value -> ${i} ->> 0, ${alias}.value -> ${i} ->> 1)` : `${alias}.value ->> ${i}`)).join(', ')
 }
 
 /** A column of a bulk statement and its PostgreSQL type. */
@@ -104,7 +118,11 @@ export async function bulkInsert<R = Record<string, unknown>>(
     return rawRows<R>(db, `INSERT INTO ${table} (${names}) ${select}${tail}`, [json])
   }
   // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
-  if (sqliteJson) return rawRows<R>(db, `INSERT INTO ${table} (${names}) SELECT ${sqliteSelect(columns, 'j')} FROM json_each(?) AS j WHERE true${tail}`, [sqliteArrays(columns, rows)])
+  if (sqliteJson) {
+    const { json, blob } = sqliteRows(columns, rows)
+    const blobs = columns.filter((c) => c.pg === 'bytea').map(() => blob!)
+    return rawRows<R>(db, `INSERT INTO ${table} (${names}) SELECT ${sqliteSelect(columns, 'j')} FROM json_each(?) AS j WHERE true${tail}`, [...blobs, json])
+  }
   const out: R[] = []
   const tuple = `(${columns.map(() => '?').join(', ')})`
   for (const part of chunk(rows, Math.max(1, Math.min(SQLITE_MAX_ROWS, Math.floor(SQLITE_MAX_VARS / columns.length))))) {
