@@ -224,7 +224,8 @@ export class Connection {
         stop()
         try {
           const sent = this.send({ _: 'rpc_result', req_msg_id: msgId, result })
-          this.ctx.metrics.rpc.inc({ method: body._, result: 'ok' })
+          const ok = this.ctx.metrics.rpcOk
+          ok.set(body._, (ok.get(body._) ?? 0) + 1)
           if (sent !== undefined && body._ === 'updates.getDifference') this.outbox.track(sent, deliverables(this.bound!.id, (result as { updates: Update[] }).updates))
         } catch (err) {
           // E.g. a result over the frame limit: the request still gets exactly one answer.

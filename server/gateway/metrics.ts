@@ -18,6 +18,8 @@ export interface Traffic {
 export interface GatewayMetrics {
   /** Hot-path counts by transport (see {@link Traffic}). */
   traffic: Record<'ws' | 'poll', Traffic>
+  /** Successful RPCs by method, kept as plain numbers and folded into `rpc` at scrape time like {@link Traffic}. */
+  rpcOk: Map<string, number>
   connections: Gauge<'transport'>
   connectionsTotal: Counter<'transport'>
   closes: Counter<'code'>
@@ -41,7 +43,7 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   // Registered before the counters it feeds, so a scrape folds the hot-path counts in first.
   registry.gauge({
     name: 'mtchat_gateway_info',
-    help: 'Always 1; scraping it folds the gateway’s per-frame counts into the frame counters.',
+    help: 'Always 1; scraping it folds the gateway’s per-frame and per-RPC counts into their counters.',
     collect: (g) => {
       for (const transport of ['ws', 'poll'] as const) {
         const t = traffic[transport]
@@ -51,11 +53,14 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
         if (t.bytesOut) m.bytesOut.inc({ transport }, t.bytesOut)
         Object.assign(t, zero())
       }
+      for (const [method, n] of m.rpcOk) if (n) m.rpc.inc({ method, result: 'ok' }, n)
+      m.rpcOk.clear()
       g.set(undefined, 1)
     },
   })
   const m: GatewayMetrics = {
     traffic,
+    rpcOk: new Map(),
     connections: registry.gauge({ name: 'mtchat_connections', help: 'Open gateway connections (WebSocket and long-polling sessions).', labels: ['transport'] }),
     connectionsTotal: registry.counter({ name: 'mtchat_connections_total', help: 'Gateway connections accepted.', labels: ['transport'] }),
     closes: registry.counter({ name: 'mtchat_connection_closes_total', help: 'Gateway connections closed, by close code.', labels: ['code'] }),
