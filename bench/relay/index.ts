@@ -35,6 +35,9 @@ const WINDOW = 10
 const SIZE = 256
 const WARMUP_MS = quick ? 1000 : 3000
 const MEASURE_MS = Number(process.env.MT_BENCH_RELAY_MEASURE_MS ?? (quick ? 2000 : 8000))
+/** Attempts per scenario while other processes keep more than {@link QUIET_CORES} cores busy. */
+const ATTEMPTS = Math.max(1, Number(process.env.MT_BENCH_RELAY_ATTEMPTS ?? 1))
+const QUIET_CORES = 0.15
 
 const SERVER_FILE: Record<Target, string> = { 'mt-chat': 'mtchat.ts', 'socket.io': 'socketio.ts', ws: 'ws.ts' }
 
@@ -78,6 +81,17 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** CPU seconds the whole machine spent busy so far (all cores; /proc/stat, Linux only). */
+function machineBusySeconds(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+    // user nice system idle iowait irq softirq steal …: everything but idle and iowait is busy.
+    return (f.reduce((a, b) => a + b, 0) - f[3] - f[4]) / 100
+  } catch {
+    return NaN
+  }
+}
+
 function rssMB(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
@@ -100,7 +114,7 @@ function stop(proc: ChildProcess): Promise<void> {
 }
 
 /** A scenario's figures: the load generator's, the server's peak RSS and CPU over the measured interval. */
-type Measured = Result & { rssMB: number; serverCores: number; serverUsPerMsg: number; loadgenCores: number }
+type Measured = Result & { rssMB: number; serverCores: number; serverUsPerMsg: number; loadgenCores: number; otherCores: number }
 
 /** One target at one pair count: server process + load generator process. */
 async function scenario(target: Target, pairs: number): Promise<Measured> {
@@ -115,13 +129,15 @@ async function scenario(target: Target, pairs: number): Promise<Measured> {
       const gen = node(join(here, 'loadgen.ts'), [JSON.stringify(args)])
       const done = waitLine(gen, /^\{.*\}$/m, WARMUP_MS + MEASURE_MS + 180_000, `${target} loadgen`)
       await waitLine(gen, /^MEASURE start$/m, WARMUP_MS + 180_000, `${target} loadgen`)
-      const [s0, g0, t0] = [cpuSeconds(server.pid!), cpuSeconds(gen.pid!), performance.now()]
+      const [s0, g0, m0, t0] = [cpuSeconds(server.pid!), cpuSeconds(gen.pid!), machineBusySeconds(), performance.now()]
       const line = await done
-      const [s1, g1, t1] = [cpuSeconds(server.pid!), cpuSeconds(gen.pid!), performance.now()]
+      const [s1, g1, m1, t1] = [cpuSeconds(server.pid!), cpuSeconds(gen.pid!), machineBusySeconds(), performance.now()]
       await stop(gen)
       const r = JSON.parse(line[0]) as Result
       const wall = (t1 - t0) / 1000
-      return { ...r, rssMB: peak, serverCores: (s1 - s0) / wall, serverUsPerMsg: ((s1 - s0) * 1e6) / r.delivered, loadgenCores: (g1 - g0) / wall }
+      // Everything else the machine ran meanwhile (other processes: a busy machine slows every figure).
+      const otherCores = Math.max(0, (m1 - m0 - (s1 - s0) - (g1 - g0)) / wall)
+      return { ...r, rssMB: peak, serverCores: (s1 - s0) / wall, serverUsPerMsg: ((s1 - s0) * 1e6) / r.delivered, loadgenCores: (g1 - g0) / wall, otherCores }
     } finally {
       clearInterval(sampler)
     }
@@ -137,11 +153,17 @@ export async function run(): Promise<{ table: string; results: object }> {
   const measured: Record<Target, Record<number, Measured>> = { 'mt-chat': {}, 'socket.io': {}, ws: {} }
   for (const pairs of PAIRS)
     for (const target of TARGETS) {
-      const r = await scenario(target, pairs)
-      measured[target][pairs] = r
-      console.log(
-        `  ${target.padEnd(9)} ${String(pairs).padStart(3)} pairs: ${Math.round(r.msgsPerSec)} msgs/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, RSS ${Math.round(r.rssMB)} MB, server ${r.serverCores.toFixed(2)} cores = ${Math.round(r.serverUsPerMsg)} µs/msg, load generator ${r.loadgenCores.toFixed(2)} cores${r.errors ? `, ${r.errors} errors` : ''}`,
-      )
+      // With MT_BENCH_RELAY_ATTEMPTS > 1 a run that shared the machine with other work is
+      // repeated, and the attempt with the least other load is kept (chosen by load, not result).
+      let best: Measured | undefined
+      for (let attempt = 1; attempt <= ATTEMPTS && !(best && best.otherCores <= QUIET_CORES); attempt++) {
+        const r = await scenario(target, pairs)
+        console.log(
+          `  ${target.padEnd(9)} ${String(pairs).padStart(3)} pairs: ${Math.round(r.msgsPerSec)} msgs/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, RSS ${Math.round(r.rssMB)} MB, server ${r.serverCores.toFixed(2)} cores = ${Math.round(r.serverUsPerMsg)} µs/msg, load generator ${r.loadgenCores.toFixed(2)} cores, other processes ${r.otherCores.toFixed(2)} cores${r.errors ? `, ${r.errors} errors` : ''}`,
+        )
+        if (!best || r.otherCores < best.otherCores) best = r
+      }
+      measured[target][pairs] = best!
     }
 
   const rows: Cell[][] = []
@@ -149,11 +171,11 @@ export async function run(): Promise<{ table: string; results: object }> {
     for (const target of TARGETS) {
       const r = measured[target][pairs]
       const sio = measured['socket.io'][pairs] ?? r
-      rows.push([target, String(pairs), r.msgsPerSec, r.p50Ms, r.p99Ms, r.rssMB, r.serverCores, r.serverUsPerMsg, `${(r.msgsPerSec / sio.msgsPerSec).toFixed(2)}×`, target === 'mt-chat' ? (r.msgsPerSec >= sio.msgsPerSec && r.p99Ms <= sio.p99Ms ? 'met' : 'NOT met') : ''])
+      rows.push([target, String(pairs), r.msgsPerSec, r.p50Ms, r.p99Ms, r.rssMB, r.serverCores, r.serverUsPerMsg, r.loadgenCores, r.otherCores, `${(r.msgsPerSec / sio.msgsPerSec).toFixed(2)}×`, target === 'mt-chat' ? (r.msgsPerSec >= sio.msgsPerSec && r.p99Ms <= sio.p99Ms ? 'met' : 'NOT met') : ''])
     }
   const connect = measured['mt-chat'][PAIRS[0]]?.connect
   const table = [
-    renderTable(['target', 'pairs', 'msgs/s', 'p50 ms', 'p99 ms', 'RSS MB', 'server cores', 'server µs/msg', 'vs socket.io', 'target ≥1.0×, p99 ≤'], rows),
+    renderTable(['target', 'pairs', 'msgs/s', 'p50 ms', 'p99 ms', 'RSS MB', 'server cores', 'server µs/msg', 'loadgen cores', 'other cores', 'vs socket.io', 'target ≥1.0×, p99 ≤'], rows),
     '',
     connect
       ? `mt-chat connect + handshake + sign-in (sequential, ${connect.samples} samples): p50 ${connect.p50Ms.toFixed(1)} ms, p99 ${connect.p99Ms.toFixed(1)} ms (target p50 ≤ 20 ms: ${connect.p50Ms <= 20 ? 'met' : 'NOT met'})`
@@ -167,7 +189,7 @@ export async function run(): Promise<{ table: string; results: object }> {
     const byPairs = Object.fromEntries(
       Object.entries(measured[t]).map(([p, r]) => [
         p,
-        { msgsPerSec: Math.round(r.msgsPerSec), p50Ms: round(r.p50Ms, 2), p99Ms: round(r.p99Ms, 2), rssMB: Math.round(r.rssMB), serverCores: round(r.serverCores, 2), serverUsPerMsg: Math.round(r.serverUsPerMsg), loadgenCores: round(r.loadgenCores, 2) },
+        { msgsPerSec: Math.round(r.msgsPerSec), p50Ms: round(r.p50Ms, 2), p99Ms: round(r.p99Ms, 2), rssMB: Math.round(r.rssMB), serverCores: round(r.serverCores, 2), serverUsPerMsg: Math.round(r.serverUsPerMsg), loadgenCores: round(r.loadgenCores, 2), otherCores: round(r.otherCores, 2) },
       ]),
     )
     return { ...byPairs[headline], pairs: headline, byPairs }
@@ -178,7 +200,7 @@ export async function run(): Promise<{ table: string; results: object }> {
       'mt-chat': { ...summary('mt-chat'), connect: connect && { p50Ms: round(connect.p50Ms, 2), p99Ms: round(connect.p99Ms, 2) } },
       'socket.io': summary('socket.io'),
       ws: summary('ws'),
-      settings: { window: WINDOW, size: SIZE, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, pairs: PAIRS },
+      settings: { window: WINDOW, size: SIZE, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, pairs: PAIRS, attempts: ATTEMPTS },
     },
   }
 }
