@@ -27,7 +27,8 @@ import type { OutgoingMessage, SecretChatState, SecretEnvelope, SecretOutcome, S
 import { checkOutgoingMessage, encodePayload } from './payload.js'
 import { openChatEnvelope } from './receive.js'
 import { REKEY_AFTER_MESSAGES, REKEY_AFTER_MS, RekeyMachine, type RekeyStep } from './rekey.js'
-import { type SecretChatJson, type SessionSnapshot, type StoredEnvelope, sessionFromJson, sessionToJson } from './session-state.js'
+import { SentStore } from './sent-store.js'
+import { type SecretChatJson, type SessionSnapshot, sessionFromJson, sessionToJson } from './session-state.js'
 import { DEFAULT_MAX_BUFFERED, type SecretRole, SeqTracker } from './seq.js'
 import { type AcceptOptions, type InitiateOptions, type SecretSessionOptions, startAsInitiator, startAsResponder } from './start.js'
 
@@ -55,7 +56,6 @@ interface Buffered {
 
 const dropped = (error: MtChatError): SecretOutcome => ({ type: 'dropped', error })
 // Envelopes leave as copies: the kept bytes must stay exactly what was sent, whatever the caller does.
-const copy = (e: StoredEnvelope): SecretEnvelope => ({ ...e, data: e.data.slice() })
 
 /**
  * A secret chat's protocol state. Create it with {@link SecretChatSession.initiate},
@@ -80,10 +80,9 @@ export class SecretChatSession {
   readonly #ownIdentity: Uint8Array
   readonly #peerIdentity: Uint8Array
   readonly #ownLayer: number
-  readonly #maxStored: number
   readonly #seq: SeqTracker<Buffered>
   readonly #rekey: RekeyMachine
-  readonly #sent = new Map<number, StoredEnvelope>()
+  readonly #sent: SentStore
   #keys: KeySet | undefined
   #state: SecretChatState
   #peerLayer: number | undefined
@@ -95,7 +94,6 @@ export class SecretChatSession {
   private constructor(s: SessionSnapshot, opts: SecretSessionOptions) {
     this.#p = opts.provider
     this.#now = opts.now ?? Date.now
-    this.#maxStored = opts.maxStored ?? DEFAULT_MAX_STORED
     this.#chatId = s.chatId
     this.#role = s.role
     this.#x = s.role === 'initiator' ? 0 : 8
@@ -118,7 +116,7 @@ export class SecretChatSession {
       s.role === 'initiator',
       s.rekey,
     )
-    for (const [raw, e] of s.sent) this.#sent.set(raw, e)
+    this.#sent = new SentStore(opts.maxStored ?? DEFAULT_MAX_STORED, s.sent)
     for (const b of s.buffer) {
       // Buffered messages are persisted as ciphertext; open them again with the keys we hold.
       const opened = this.#keys
@@ -337,7 +335,7 @@ export class SecretChatSession {
    * the first time: re-send them after a reconnect if the relay may not have stored them.
    */
   pendingEnvelopes(): SecretEnvelope[] {
-    return [...this.#sent.values()].map(copy)
+    return this.#sent.pending()
   }
 
   /**
@@ -363,7 +361,7 @@ export class SecretChatSession {
       peerGeneration: this.#peerGeneration,
       seq: this.#seq.counters,
       rekey: this.#rekey.state,
-      sent: [...this.#sent.entries()],
+      sent: this.#sent.entries(),
       buffer: this.#seq.buffered().map(([raw, b]) => ({ raw, randomId: b.randomId, data: b.data })),
       ackPending: this.#ackPending,
       requested: this.#requested,
@@ -396,12 +394,9 @@ export class SecretChatSession {
     }
     const data = sealEnvelope(this.#p, keys.current.key, keys.current.fingerprint, this.#x, encodePayload(payload))
     const envelope: SecretEnvelope = { randomId, data, ...(this.#init ? { init: this.#init } : {}) }
-    this.#sent.set(raw, envelope)
-    // Bounded: the oldest copies go first (a resend of those is then SECRET_RESEND_UNAVAILABLE).
-    if (this.#sent.size > this.#maxStored) this.#sent.delete(this.#sent.keys().next().value!)
     keys.current.used++
     this.#ackPending = false
-    return copy(envelope)
+    return this.#sent.put(raw, envelope)
   }
 
   #sendAction(action: SecretAction, purpose: SendPurpose, out: SecretOutcome[]): void {
@@ -480,17 +475,13 @@ export class SecretChatSession {
     // Below peerAcked the request is stale (the peer has those by now), so the loop is bounded by
     // what we still keep. An unacknowledged copy evicted by the store bound leaves the peer a gap
     // it can never fill: say so instead of stalling.
-    const answers: SecretOutcome[] = []
-    for (let raw = Math.max(range.from, this.#seq.peerAcked); raw <= range.to; raw++) {
-      const e = this.#sent.get(raw)
-      if (!e) {
-        this.#abort(new MtChatError('SECRET_RESEND_UNAVAILABLE', undefined, { op: 'secret.resend', details: { seq: raw } }), out)
-        return
-      }
-      // §4.4: the exact bytes of the first time, never a new encryption at the same position.
-      answers.push({ type: 'send', purpose: 'resend', envelope: copy(e) })
+    const kept = this.#sent.range(Math.max(range.from, this.#seq.peerAcked), range.to)
+    if ('missing' in kept) {
+      this.#abort(new MtChatError('SECRET_RESEND_UNAVAILABLE', undefined, { op: 'secret.resend', details: { seq: kept.missing } }), out)
+      return
     }
-    out.push(...answers)
+    // §4.4: the exact bytes of the first time, never a new encryption at the same position.
+    for (const envelope of kept.envelopes) out.push({ type: 'send', purpose: 'resend', envelope })
   }
 
   /**
@@ -509,7 +500,7 @@ export class SecretChatSession {
       if (!retransmit) return
       const env = this.#sent.get(prev.raw)
       if (env) {
-        out.push({ type: 'send', purpose: 'resendRequest', envelope: copy(env) })
+        out.push({ type: 'send', purpose: 'resendRequest', envelope: env })
         return
       }
       // The peer has the request (it acknowledged it) but its answers were lost: ask anew.
@@ -528,11 +519,7 @@ export class SecretChatSession {
   }
 
   #pruneSent(): void {
-    const acked = this.#seq.peerAcked
-    for (const raw of this.#sent.keys()) {
-      if (raw >= acked) break
-      this.#sent.delete(raw)
-    }
+    this.#sent.prune(this.#seq.peerAcked)
   }
 
   // --- re-keying -----------------------------------------------------------------------------
