@@ -9,7 +9,7 @@ import { createHmac, randomInt, timingSafeEqual } from 'node:crypto'
 import { MtChatError } from '../../sdk/errors.js'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../logger.js'
-import { countOtpAttempt, insertOtp, latestOtp, useOtp, type OtpPurpose } from '../store/otps.js'
+import { claimOtpAttempt, insertOtp, latestOtp, useOtp, type OtpPurpose } from '../store/otps.js'
 import type { Store } from '../store/store.js'
 import type { UserRow } from '../store/users.js'
 import type { OtpChannel, OtpSender } from './senders/index.js'
@@ -74,13 +74,12 @@ export class OtpService {
     const now = this.deps.clock.now()
     if (!row || row.used_at !== null) throw new MtChatError('OTP_INVALID', 'no valid code; request a new one')
     if (Number(row.expires_at) <= now) throw new MtChatError('OTP_INVALID', 'the code expired; request a new one')
-    if (row.attempts >= OTP_MAX_ATTEMPTS) throw new MtChatError('OTP_INVALID', 'too many wrong attempts; request a new code')
+    // Every check spends an attempt first (a right code too: it is used up anyway).
+    if (row.attempts >= OTP_MAX_ATTEMPTS || !(await claimOtpAttempt(db, row.id, OTP_MAX_ATTEMPTS)))
+      throw new MtChatError('OTP_INVALID', 'too many wrong attempts; request a new code')
     const want = Buffer.from(row.code_hash, 'hex')
     const got = Buffer.from(this.hash(userId, purpose, /^\d{6}$/.test(code) ? code : 'x'), 'hex')
-    if (!timingSafeEqual(want, got)) {
-      await countOtpAttempt(db, row.id)
-      throw new MtChatError('OTP_INVALID', 'the code is wrong')
-    }
+    if (!timingSafeEqual(want, got)) throw new MtChatError('OTP_INVALID', 'the code is wrong')
     if (!(await useOtp(db, row.id, now))) throw new MtChatError('OTP_INVALID', 'the code was already used')
   }
 }

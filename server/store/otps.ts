@@ -35,9 +35,12 @@ export async function latestOtp(db: Db, userId: number, purpose: OtpPurpose): Pr
   return db('otps').where({ user_id: userId, purpose }).orderBy('id', 'desc').first()
 }
 
-/** Counts a wrong attempt. */
-export async function countOtpAttempt(db: Db, id: number): Promise<void> {
-  await db('otps').where('id', id).increment('attempts', 1)
+/**
+ * Spends one of a code's `max` attempts before the code is compared; false when none is left.
+ * One conditional update, so concurrent guesses cannot all read the same count and all be checked.
+ */
+export async function claimOtpAttempt(db: Db, id: number, max: number): Promise<boolean> {
+  return (await db('otps').where('id', id).where('attempts', '<', max).increment('attempts', 1)) === 1
 }
 
 /** Marks a code used; false when it already was (single use under concurrency). */

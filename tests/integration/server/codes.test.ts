@@ -78,6 +78,19 @@ describe.each(variants)('one-time codes on %s', (db) => {
     expect(sixth.body.error.message).toBe('too many wrong attempts; request a new code')
   })
 
+  it('checks at most 5 guesses of a code even when they arrive at once', async () => {
+    const u = await emailUser()
+    const since = t.codes.received.length
+    await t.api.post('/v1/auth/otp', { login: u.email })
+    const { code } = await t.codes.next(u.email, since)
+    const wrong = code === '000000' ? '111111' : '000000'
+    const answers = await Promise.all(Array.from({ length: 12 }, () => t.api.post('/v1/auth/reset', { login: u.email, code: wrong, password: 'second password' })))
+    expect(answers.map((r) => r.body.error.code)).toEqual(Array(12).fill('OTP_INVALID'))
+    expect(answers.filter((r) => r.body.error.message === 'the code is wrong')).toHaveLength(5)
+    const right = await t.api.post('/v1/auth/reset', { login: u.email, code, password: 'second password' })
+    expect(right.body.error.message).toBe('too many wrong attempts; request a new code')
+  })
+
   it('sends at most one code a minute, and a new code replaces the old one', async () => {
     const u = await emailUser()
     const since = t.codes.received.length
