@@ -59,11 +59,6 @@ export function toBase64(bytes: Uint8Array): string {
   return out
 }
 
-/** URL-safe base64 without padding (RFC 4648 §5), used for tokens and ids in URLs. */
-export function toBase64Url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
-
 /**
  * Decodes standard or URL-safe base64, padded or not. Throws INVALID_ARGUMENT on any other
  * character or an impossible length, so a schema can rely on it to validate.
