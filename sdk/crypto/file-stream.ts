@@ -5,7 +5,6 @@
  * cipher — over an (async) iterable, or as a WHATWG TransformStream.
  * @module
  */
-import { sha256 } from '@noble/hashes/sha2.js'
 import { MtChatError } from '../errors.js'
 import { assertBytes } from '../util/bytes.js'
 import type { CryptoProvider, Hasher } from './provider.js'
@@ -46,17 +45,6 @@ export interface FileCipherOptions {
 export const FINAL = Uint8Array.of(1)
 export const NOT_FINAL = Uint8Array.of(0)
 
-function wrap(h: ReturnType<typeof sha256.create>): Hasher {
-  const self: Hasher = {
-    update(data) {
-      h.update(data)
-      return self
-    },
-    digest: () => h.digest(),
-  }
-  return self
-}
-
 /** Shared state of both directions: key, nonce, chunk index and layout, plaintext hash and size. */
 export abstract class ChunkCipher {
   protected readonly p: CryptoProvider
@@ -83,7 +71,7 @@ export abstract class ChunkCipher {
     this.p = p
     this.key = new Uint8Array(fileKey.key) // a copy we may wipe (Buffer#slice would be a view)
     this.nonce.set(fileKey.noncePrefix, 0)
-    this.hasher = options.hash === false ? undefined : (p.sha256Hasher?.() ?? wrap(sha256.create()))
+    this.hasher = options.hash === false ? undefined : p.sha256Hasher()
     this.size = options.size
     this.chunks = options.size === undefined ? undefined : Math.max(1, Math.ceil(options.size / FILE_CHUNK_SIZE))
   }

@@ -36,11 +36,8 @@ export interface CryptoProvider {
 
   /** SHA-256 of the concatenation of `parts` (no copy needed by the caller). */
   sha256(...parts: Uint8Array[]): Uint8Array
-  /**
-   * Incremental SHA-256 for streams (the file cipher). Optional so that a provider written
-   * against an older version of this interface still works: callers fall back to noble's.
-   */
-  sha256Hasher?(): Hasher
+  /** Incremental SHA-256 for streams (the file cipher). */
+  sha256Hasher(): Hasher
   /** SHA-512 of `data`. */
   sha512(data: Uint8Array): Uint8Array
   /** SHA-1 of `data` (only for MTProto key ids). */
