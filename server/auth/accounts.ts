@@ -99,9 +99,14 @@ export class AccountService {
 
   /** Password login (with the TOTP code when the account has one). */
   async login(input: { login: string; password: string; totp?: string }, ip: string): Promise<SignedIn> {
-    const { store, guard, clock, metrics, audit } = this.deps
-    const user = await findUserByLogin(store.knex, input.login)
+    const user = await findUserByLogin(this.deps.store.knex, input.login)
     const scope = accountScope(input.login, user?.id)
+    return this.deps.guard.serialize(scope, () => this.attempt(input, ip, user, scope))
+  }
+
+  /** One password login attempt on `scope`, run by {@link login} one at a time per account. */
+  private async attempt(input: { login: string; password: string; totp?: string }, ip: string, user: UserRow | undefined, scope: string): Promise<SignedIn> {
+    const { store, guard, clock, metrics, audit } = this.deps
     try {
       await guard.check(scope, ip)
     } catch (err) {

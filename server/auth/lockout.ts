@@ -21,7 +21,29 @@ export function accountScope(login: string, userId: number | undefined): string 
 
 /** Guards password logins. */
 export class LoginGuard {
+  /** The last attempt queued per account scope, settled or not (see {@link serialize}). */
+  private readonly queues = new Map<string, Promise<void>>()
+
   constructor(private readonly deps: { store: Store; clock: Clock; account: LockoutPolicy; ip: LockoutPolicy }) {}
+
+  /**
+   * Runs one login attempt on `account` after the earlier ones of this process settled. `check`
+   * then `fail` is a read and a later write: attempts running side by side would all pass the
+   * check before the first failure is counted, so a burst could test any number of passwords.
+   * Per process: behind several relay nodes a burst tests at most nodes × the limit.
+   */
+  serialize<T>(account: string, attempt: () => Promise<T>): Promise<T> {
+    const run = (this.queues.get(account) ?? Promise.resolve()).then(attempt)
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.queues.set(account, settled)
+    void settled.then(() => {
+      if (this.queues.get(account) === settled) this.queues.delete(account)
+    })
+    return run
+  }
 
   private scopes(account: string, ip: string): { account: string; ip: string } {
     return { account: `acct:${account}`, ip: `ip:${ip}` }

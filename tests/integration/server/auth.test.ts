@@ -153,6 +153,13 @@ describe.each(variants)('accounts on %s', (db) => {
       expect(unlocked.status).toBe(200)
     })
 
+    it('checks at most 5 passwords of an account even when the guesses arrive at once', async () => {
+      const u = await t.register()
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => t.api.post('/v1/auth/login', { login: u.username, password: `burst ${i}` }, { ip: `10.5.${i}.1` })))
+      expect(answers.filter((r) => r.status === 401)).toHaveLength(5)
+      expect(answers.filter((r) => r.status === 429)).toHaveLength(7)
+    })
+
     it('locks an IP after 5 failures across accounts, also for valid credentials of another account', async () => {
       const victim = await t.register()
       const ip = '10.3.3.3'
