@@ -182,7 +182,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#core.conn.stop('disconnected by the application')
   }
 
-  /** Disconnects for good and closes the storage. */
+  /** Disconnects for good and closes the storage: nothing reconnects afterwards (`connect()` rejects with CONNECTION_CLOSED). */
   async close(): Promise<void> {
     await this.#core.close(true)
   }

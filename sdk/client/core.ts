@@ -323,7 +323,7 @@ export class Core implements ChatContext {
   async close(closeStorage: boolean): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.conn.stop('client closed')
+    this.conn.dispose('client closed') // a send or sync finishing below must not reconnect
     this.outbox.stop()
     this.secret.stop()
     this.#ttl.stop()

@@ -5,7 +5,7 @@
  * idle → connecting → handshaking → signing-in → online
  *            ↑             │             │          │
  *            └── offline ←─┴─────────────┴──────────┘   (backoff with jitter, then again)
- * any → closed (stop())
+ * any → closed (stop(); dispose() for good)
  * ```
  * Every transition is a `state` event `{ from, to, code, reason, transport }`. On top of whichever
  * transport opens (WebSocket first, HTTP long-polling when WebSocket cannot connect) it runs the
@@ -62,6 +62,7 @@ export class Connection extends EventEmitter<Events> {
   #failedInRound = 0
   #refreshToken = false
   #fatal: MtChatError | undefined
+  #disposed: string | undefined
   #retryTimer: ReturnType<typeof setTimeout> | undefined
   #connectTimer: ReturnType<typeof setTimeout> | undefined
   #pingTimer: ReturnType<typeof setInterval> | undefined
@@ -100,6 +101,7 @@ export class Connection extends EventEmitter<Events> {
    * (a permanent failure is cleared). No-op while connecting or online.
    */
   start(): void {
+    if (this.#disposed !== undefined) return
     if (this.#state === 'idle' || this.#state === 'closed' || this.#state === 'offline') {
       clearTimeout(this.#retryTimer)
       this.#fatal = undefined
@@ -117,6 +119,7 @@ export class Connection extends EventEmitter<Events> {
   /** Resolves once online; rejects on a permanent failure or {@link Connection.stop}. Starts connecting. */
   whenOnline(signal?: AbortSignal): Promise<void> {
     if (this.#state === 'online') return Promise.resolve()
+    if (this.#disposed !== undefined) return Promise.reject(new MtChatError('CONNECTION_CLOSED', this.#disposed, { op: 'connection' }))
     if (this.#fatal) return Promise.reject(this.#fatal)
     this.ensureStarted() // lazy; an offline backoff keeps its pace
     return new Promise((resolve, reject) => {
@@ -139,6 +142,15 @@ export class Connection extends EventEmitter<Events> {
     live?.conn.close(CLOSE_CODES.NORMAL, 'bye')
     this.#transition('closed', 'stop', reason)
     this.#rejectWaiters(new MtChatError('CONNECTION_CLOSED', reason, { op: 'connection.stop' }))
+  }
+
+  /**
+   * Closes for good, as {@link Connection.stop}, except that nothing connects again afterwards:
+   * `start` is a no-op and `whenOnline`/`call` reject with CONNECTION_CLOSED (the client closed).
+   */
+  dispose(reason = 'closed by the application'): void {
+    this.#disposed ??= reason
+    this.stop(reason)
   }
 
   /** Drops the current connection and reconnects (e.g. the app knows the network changed). */
