@@ -87,7 +87,7 @@ export class RedisPresence extends EventEmitter<{ change: [PresenceJson] }> impl
     for (const id of userIds) p.zcount(this.key(id), now, '+inf')
     const res = (await p.exec()) ?? []
     const online = userIds.map((_, i) => Number(res[i]?.[1] ?? 0) > 0)
-    const seen = this.deps ? await lastSeenOf(this.deps.store.knex, userIds.filter((_, i) => !online[i])) : new Map<number, number>()
+    const seen = this.deps ? await lastSeenOf(this.deps.store.reader, userIds.filter((_, i) => !online[i])) : new Map<number, number>()
     return userIds.map((id, i) => {
       if (online[i]) return { user_id: id, online: true }
       const last = seen.get(id)

@@ -12,7 +12,7 @@ import { me, type Handler } from './types.js'
 export const subscribe: Handler<'presence.subscribe'> = async (ctx, conn, req) => {
   me(conn)
   const users = [...new Set(req.users)]
-  const known = await existingUserIds(ctx.store.knex, users)
+  const known = await existingUserIds(ctx.store.reader, users)
   if (known.size !== users.length) throw new MtChatError('PEER_NOT_FOUND', 'no such user', { details: { missing: users.filter((u) => !known.has(u)).slice(0, 10) } })
   if (!conn.watch(users)) throw new MtChatError('BAD_REQUEST', `a connection watches at most ${MAX_WATCHED} users`)
   return { statuses: await ctx.services.presence.statuses(users) }

@@ -18,7 +18,7 @@ export const read: Handler<'messages.read'> = async (ctx, conn, req) => {
 export const typing: Handler<'messages.typing'> = async (ctx, conn, req) => {
   const user = me(conn)
   if (req.peer === user.id) throw new MtChatError('BAD_REQUEST', 'a chat needs another user')
-  if (!(await existingUserIds(ctx.store.knex, [req.peer])).has(req.peer)) throw new MtChatError('PEER_NOT_FOUND', 'no such user')
+  if (!(await existingUserIds(ctx.store.reader, [req.peer])).has(req.peer)) throw new MtChatError('PEER_NOT_FOUND', 'no such user')
   ctx.services.bus.publish([{ userId: req.peer, update: { _: 'update.typing', peer: user.id } }])
   return {}
 }

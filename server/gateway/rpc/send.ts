@@ -51,7 +51,7 @@ export const send: Handler<'messages.send'> = async (ctx, conn, req) => {
 export const sendSecret: Handler<'messages.sendSecret'> = async (ctx, conn, req) => {
   const user = me(conn)
   if (req.ephemeral) {
-    if (!(await existingUserIds(ctx.store.knex, [req.peer])).has(req.peer)) throw new MtChatError('PEER_NOT_FOUND', 'no such user')
+    if (!(await existingUserIds(ctx.store.reader, [req.peer])).has(req.peer)) throw new MtChatError('PEER_NOT_FOUND', 'no such user')
     const date = ctx.clock.now()
     const envelope: { from: number; from_device: string; chat_id: string; random_id: string; data: string; init?: SecretInitJson; date: number } = {
       from: user.id,
