@@ -205,13 +205,14 @@ export class RelayHandshake {
     if (this.#state !== 'waiting') return failure(fail('HANDSHAKE_BAD_FRAME', `handshake: unexpected hs_init in state ${this.#state}`))
     this.#state = 'failed'
     let eph: KeyPair | undefined
+    let shared: Uint8Array | undefined
     try {
       const { msgId, body } = decodePlainFrame(frame)
       if ((msgId & 3n) !== 0n) throw fail('HANDSHAKE_BAD_FRAME', 'handshake: hs_init msg_id must be ≡ 0 mod 4')
       const init = decodeHsInit(body)
       if (!this.#layers.includes(init.layer)) throw fail('HANDSHAKE_BAD_FRAME', `handshake: layer ${init.layer} is not supported`)
       eph = this.#p.x25519Keygen()
-      const shared = agree(this.#p, eph.secretKey, init.clientPub)
+      shared = agree(this.#p, eph.secretKey, init.clientPub)
       const serverNonce = this.#p.randomBytes(16)
       const serverTime = this.#now()
       const transcript = handshakeTranscript(init.nonce, serverNonce, init.clientPub, eph.publicKey, serverTime, init.layer)
@@ -229,7 +230,8 @@ export class RelayHandshake {
     } catch (err) {
       return failure(err)
     } finally {
-      if (eph) wipe(eph.secretKey)
+      // deriveAuthKey wipes `shared` on success; a failure after agree() (the signer) must too.
+      wipe(eph?.secretKey, shared)
     }
   }
 }

@@ -224,6 +224,16 @@ describe('relay handshake with an external signer', () => {
     expect(r.ok || [r.error.code, r.close]).toEqual(['INTERNAL', 4001])
   })
 
+  it('a failing signer still zeroizes the X25519 shared secret it had computed', () => {
+    const shared: Uint8Array[] = []
+    const provider = { ...p, x25519: (sk: Uint8Array, pk: Uint8Array) => shared[shared.push(p.x25519(sk, pk)) - 1] }
+    const relay = new RelayHandshake({ provider, now: Date.now, sign: () => new Uint8Array(63) })
+    const client = new ClientHandshake({ provider: p, now: Date.now, serverKey: server.publicKey })
+    expect(relay.answer(client.start()).ok).toBe(false)
+    expect(shared).toHaveLength(1)
+    expect(shared[0].every((b) => b === 0)).toBe(true)
+  })
+
   it('needs a 32-byte seed when there is no signer', () => {
     expect(() => new RelayHandshake({ provider: p, now: Date.now })).toThrow(TypeError)
     expect(() => new RelayHandshake({ provider: p, now: Date.now, secretKey: new Uint8Array(31) })).toThrow(RangeError)
