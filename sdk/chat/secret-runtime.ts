@@ -39,6 +39,7 @@ export class SecretRuntime {
   readonly #cache = new Map<string, Loaded>()
   readonly #activeOf = new Map<number, string>()
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>()
+  #stopped = false
 
   constructor(ctx: ChatContext) {
     this.#ctx = ctx
@@ -321,6 +322,7 @@ export class SecretRuntime {
   }
 
   #scheduleMaintain(peer: number, chatId: string): void {
+    if (this.#stopped) return // an envelope that finished while the client closed
     clearTimeout(this.#timers.get(chatId))
     this.#timers.set(
       chatId,
@@ -388,6 +390,7 @@ export class SecretRuntime {
 
   /** Clears timers and drops cached sessions (client shutdown). */
   stop(): void {
+    this.#stopped = true
     for (const t of this.#timers.values()) clearTimeout(t)
     this.#timers.clear()
     this.#cache.clear()
