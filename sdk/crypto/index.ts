@@ -10,7 +10,7 @@ export { withWebCrypto } from './webcrypto.js'
 export { defaultProvider } from './default.js'
 
 export { igeDecrypt, igeEncrypt } from './aes-ige.js'
-export { type Direction, kdf, keyId, msgKey } from './mtproto2.js'
+export { decryptMessage, type Direction, encryptMessage, kdf, keyId, MAX_PADDING, MIN_PADDING, msgKey } from './mtproto2.js'
 export { ctEqual, wipe } from './ct.js'
 
 export {

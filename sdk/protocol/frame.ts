@@ -11,8 +11,7 @@
  * @module
  */
 import type { CryptoProvider } from '../crypto/provider.js'
-import { kdf, msgKey, type Direction } from '../crypto/mtproto2.js'
-import { ctEqual, wipe } from '../crypto/ct.js'
+import { decryptMessage, encryptMessage, MAX_PADDING, MIN_PADDING, type Direction } from '../crypto/mtproto2.js'
 import { MtChatError } from '../errors.js'
 import { readU32LE, readU64LE, writeU32LE, writeU64LE } from '../util/bytes.js'
 
@@ -24,10 +23,8 @@ export const ENCRYPTED_HEADER_SIZE = 24
 export const PLAINTEXT_HEADER_SIZE = 32
 /** The smallest encrypted frame §2.4 check 1 lets through to decryption. */
 export const MIN_ENCRYPTED_FRAME_SIZE = ENCRYPTED_HEADER_SIZE + 32
-/** The least padding of §2.3. */
-export const MIN_PADDING = 12
-/** The most padding of §2.3. */
-export const MAX_PADDING = 1024
+/** The padding bounds of §2.3 (the same for secret envelopes, §4.2). */
+export { MAX_PADDING, MIN_PADDING }
 /** The default maximum frame size: 1 MiB. */
 export const DEFAULT_MAX_FRAME_SIZE = 1 << 20
 
@@ -138,15 +135,7 @@ export function writeHeader(pt: Uint8Array, h: FrameHeader, bodyLength: number):
  * plaintext is not checked beyond being a multiple of 16 (use {@link buildPlaintext}).
  */
 export function sealFrame(p: CryptoProvider, authKey: Uint8Array, authKeyId: Uint8Array, x: Direction, plaintext: Uint8Array): Uint8Array {
-  const mk = msgKey(p, authKey, plaintext, x)
-  const { aesKey, aesIv } = kdf(p, authKey, mk, x)
-  const ct = p.igeEncrypt(aesKey, aesIv, plaintext)
-  wipe(aesKey, aesIv)
-  const frame = new Uint8Array(ENCRYPTED_HEADER_SIZE + ct.length)
-  frame.set(authKeyId, 0)
-  frame.set(mk, 8)
-  frame.set(ct, ENCRYPTED_HEADER_SIZE)
-  return frame
+  return encryptMessage(p, authKey, authKeyId, x, plaintext)
 }
 
 /**
@@ -167,12 +156,8 @@ export function openFrame(
   if ((frame.length - ENCRYPTED_HEADER_SIZE) % 16 !== 0) return { ok: false, code: 'FRAME_BAD_ALIGNMENT' }
   // auth_key_id is public (it is sent in clear), so an early-exit comparison leaks nothing.
   for (let i = 0; i < 8; i++) if (frame[i] !== authKeyId[i]) return { ok: false, code: 'FRAME_UNKNOWN_KEY' }
-  const mk = frame.subarray(8, ENCRYPTED_HEADER_SIZE)
-  const { aesKey, aesIv } = kdf(p, authKey, mk, x)
-  const pt = p.igeDecrypt(aesKey, aesIv, frame.subarray(ENCRYPTED_HEADER_SIZE))
-  wipe(aesKey, aesIv)
-  const expected = msgKey(p, authKey, pt, x)
-  if (!ctEqual(expected, mk)) return { ok: false, code: 'FRAME_BAD_MSG_KEY' }
+  const pt = decryptMessage(p, authKey, x, frame)
+  if (!pt) return { ok: false, code: 'FRAME_BAD_MSG_KEY' }
   // Only now, with the plaintext authenticated, are its fields read (§2.4 check 5).
   const length = readU32LE(pt, 28)
   const room = pt.length - PLAINTEXT_HEADER_SIZE

@@ -13,8 +13,8 @@
  * sender fails the msg_key check.
  * @module
  */
-import { ctEqual, wipe } from '../../crypto/ct.js'
-import { type Direction, kdf, msgKey } from '../../crypto/mtproto2.js'
+import { wipe } from '../../crypto/ct.js'
+import { decryptMessage, type Direction, encryptMessage, MAX_PADDING, MIN_PADDING } from '../../crypto/mtproto2.js'
 import type { CryptoProvider } from '../../crypto/provider.js'
 import { MtChatError } from '../../errors.js'
 import { assertBytes, readU32LE, writeU32LE } from '../../util/bytes.js'
@@ -24,8 +24,6 @@ import { MAX_ENVELOPE_BYTES } from '../schemas/types.js'
 export const MAX_ENVELOPE_LENGTH = MAX_ENVELOPE_BYTES
 /** Smallest envelope: fingerprint, msg_key and one 16-byte block. */
 export const MIN_ENVELOPE_LENGTH = 8 + 16 + 16
-const MIN_PADDING = 12
-const MAX_PADDING = 1024
 // Random whole blocks added to the minimum padding so lengths are not exact. Kept small: every
 // block costs IGE time on both ends, and the relay sees sizes anyway.
 const MAX_EXTRA_BLOCKS = 3
@@ -62,16 +60,10 @@ export function sealEnvelope(
   plaintext.set(payload, 4)
   plaintext.set(random.subarray(1, 1 + pad), 4 + payload.length)
   random.fill(0)
-  const mk = msgKey(p, key, plaintext, x)
-  const { aesKey, aesIv } = kdf(p, key, mk, x)
   try {
-    const data = new Uint8Array(24 + plaintext.length)
-    data.set(fingerprint, 0)
-    data.set(mk, 8)
-    data.set(p.igeEncrypt(aesKey, aesIv, plaintext), 24)
-    return data
+    return encryptMessage(p, key, fingerprint, x, plaintext)
   } finally {
-    wipe(aesKey, aesIv, plaintext)
+    wipe(plaintext)
   }
 }
 
@@ -98,14 +90,10 @@ export function envelopeFingerprint(data: Uint8Array): Uint8Array {
  */
 export function openEnvelope(p: CryptoProvider, key: Uint8Array, x: Direction, data: Uint8Array): Uint8Array {
   checkEnvelopeShape(data)
-  const mk = data.subarray(8, 24)
-  const { aesKey, aesIv } = kdf(p, key, mk, x)
-  let plaintext: Uint8Array | undefined
+  // §4.2: authenticate the whole plaintext before reading any field of it.
+  const plaintext = decryptMessage(p, key, x, data)
+  if (!plaintext) throw new MtChatError('SECRET_BAD_MSG_KEY', undefined, { op: 'secret.open' })
   try {
-    plaintext = p.igeDecrypt(aesKey, aesIv, data.subarray(24))
-    // §4.2: authenticate the whole plaintext before reading any field of it.
-    if (!ctEqual(msgKey(p, key, plaintext, x), mk))
-      throw new MtChatError('SECRET_BAD_MSG_KEY', undefined, { op: 'secret.open' })
     const length = readU32LE(plaintext, 0)
     const pad = plaintext.length - 4 - length
     if (length > plaintext.length - 4 || pad < MIN_PADDING || pad > MAX_PADDING)
@@ -115,6 +103,6 @@ export function openEnvelope(p: CryptoProvider, key: Uint8Array, x: Direction, d
       })
     return plaintext.slice(4, 4 + length)
   } finally {
-    wipe(aesKey, aesIv, plaintext)
+    wipe(plaintext)
   }
 }

@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ctEqual } from '../../../sdk/crypto/ct.js'
-import { kdf, keyId, msgKey } from '../../../sdk/crypto/mtproto2.js'
+import { decryptMessage, encryptMessage, kdf, keyId, msgKey } from '../../../sdk/crypto/mtproto2.js'
 import { MtChatError } from '../../../sdk/errors.js'
 import { concatBytes, toHex, utf8 } from '../../../sdk/util/bytes.js'
 import { backends } from './backends.js'
@@ -182,6 +182,11 @@ describe.each(backends)('CryptoProvider conformance: %s', (_name, p) => {
       expect(toHex(aesIv)).toBe(v.aes_iv)
       expect(toHex(p.igeEncrypt(aesKey, aesIv, plaintext))).toBe(v.ciphertext)
       expect(toHex(p.igeDecrypt(aesKey, aesIv, hex(v.ciphertext)))).toBe(v.plaintext)
+      // The same through the message helpers both layers use: key_id ‖ msg_key ‖ ciphertext.
+      const sealed = encryptMessage(p, key, keyId(p, key), x, plaintext)
+      expect(toHex(sealed)).toBe(v.auth_key_id + v.msg_key + v.ciphertext)
+      expect(toHex(decryptMessage(p, key, x, sealed)!)).toBe(v.plaintext)
+      expect(decryptMessage(p, key, x === 0 ? 8 : 0, sealed)).toBeUndefined()
     })
   })
 

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type Direction, kdf, msgKey } from '../../../../sdk/crypto/mtproto2.js'
+import { type Direction, encryptMessage } from '../../../../sdk/crypto/mtproto2.js'
 import { MAX_PAYLOAD_LENGTH, openEnvelope, sealEnvelope } from '../../../../sdk/protocol/secret/envelope.js'
 import { writeU32LE } from '../../../../sdk/util/bytes.js'
 import { p } from './harness.js'
@@ -14,13 +14,7 @@ const fp = p.randomBytes(8)
 
 /** Seals a hand-made plaintext correctly (valid msg_key), to reach the checks after authentication. */
 function sealRaw(plaintext: Uint8Array, x: Direction = 0): Uint8Array {
-  const mk = msgKey(p, key, plaintext, x)
-  const { aesKey, aesIv } = kdf(p, key, mk, x)
-  const out = new Uint8Array(24 + plaintext.length)
-  out.set(fp, 0)
-  out.set(mk, 8)
-  out.set(p.igeEncrypt(aesKey, aesIv, plaintext), 24)
-  return out
+  return encryptMessage(p, key, fp, x, plaintext)
 }
 
 function plaintextOf(length: number, payloadLength: number): Uint8Array {
