@@ -13,24 +13,30 @@ import type { ChatEvents, ChatKind, HistoryOptions, Message, SendFileOptions, Se
 /** Largest text of one message (docs/PROTOCOL.md §3). */
 export const MAX_TEXT = 4096
 
+/** Largest caption of a file (docs/PROTOCOL.md §4.3 field rules). */
+const MAX_CAPTION = 1024
+
+/** What `send` and `sendFile` share: a self-destruct timer and the message replied to. */
+function checkExtras(o: { ttl?: number; replyTo?: string }, op: string): void {
+  if (o.ttl !== undefined && !(Number.isInteger(o.ttl) && o.ttl > 0 && o.ttl <= 365 * 86400))
+    throw new MtChatError('INVALID_ARGUMENT', '"ttl" expected whole seconds, 1 s .. 1 year', { op })
+  if (o.replyTo !== undefined && !/^[0-9a-f]{16}$/.test(o.replyTo)) throw new MtChatError('INVALID_ARGUMENT', '"replyTo" expected a message id', { op })
+}
+
 /** Normalizes `send`'s argument; INVALID_ARGUMENT on a bad one. */
 export function normalizeSend(m: string | SendOptions): SendOptions {
   const o = typeof m === 'string' ? { text: m } : m
   if (!o || typeof o.text !== 'string' || o.text.length === 0 || o.text.length > MAX_TEXT)
     throw new MtChatError('INVALID_ARGUMENT', `"text" expected 1..${MAX_TEXT} characters`, { op: 'chat.send' })
-  if (o.ttl !== undefined && !(Number.isInteger(o.ttl) && o.ttl > 0 && o.ttl <= 365 * 86400))
-    throw new MtChatError('INVALID_ARGUMENT', '"ttl" expected whole seconds, 1 s .. 1 year', { op: 'chat.send' })
-  if (o.replyTo !== undefined && !/^[0-9a-f]{16}$/.test(o.replyTo))
-    throw new MtChatError('INVALID_ARGUMENT', '"replyTo" expected a message id', { op: 'chat.send' })
+  checkExtras(o, 'chat.send')
   return o
 }
 
 /** Checks `sendFile`'s options (the source is checked by the uploader). */
 export function checkFileOptions(o: SendFileOptions): void {
-  if (o.ttl !== undefined && !(Number.isInteger(o.ttl) && o.ttl > 0))
-    throw new MtChatError('INVALID_ARGUMENT', '"ttl" expected whole seconds', { op: 'chat.sendFile' })
-  if (o.caption !== undefined && (typeof o.caption !== 'string' || o.caption.length > MAX_TEXT))
-    throw new MtChatError('INVALID_ARGUMENT', `"caption" expected at most ${MAX_TEXT} characters`, { op: 'chat.sendFile' })
+  checkExtras(o, 'chat.sendFile')
+  if (o.caption !== undefined && (typeof o.caption !== 'string' || o.caption.length > MAX_CAPTION))
+    throw new MtChatError('INVALID_ARGUMENT', `"caption" expected at most ${MAX_CAPTION} characters`, { op: 'chat.sendFile' })
 }
 
 /** Checks `history`'s options; returns the limit. */

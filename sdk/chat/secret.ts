@@ -48,7 +48,7 @@ export class SecretChatImpl extends ChatBase implements SecretChat {
     return this.#rt.send(peer, {
       _: 'file',
       file: ref,
-      ...(opts.caption ? { caption: opts.caption.slice(0, 1024) } : {}),
+      ...(opts.caption ? { caption: opts.caption } : {}),
       ...(opts.replyTo ? { reply_to: opts.replyTo } : {}),
       ...(opts.ttl ? { ttl: opts.ttl } : {}),
     })

@@ -201,7 +201,7 @@ export interface SendFileOptions {
   mime?: string
   /** Required for a stream: its size in bytes. */
   size?: number
-  /** Secret chats: a caption shown with the file. */
+  /** Secret chats: a caption shown with the file (at most 1024 characters). */
   caption?: string
   /** The id of the message this replies to. */
   replyTo?: string

@@ -146,11 +146,13 @@ describe('files', () => {
     expect(blob.type).toBe('application/x-test')
   })
 
-  it('refuses a stream without a size, and a caption in a cloud chat, with INVALID_ARGUMENT', async () => {
+  it('refuses a stream without a size, a caption in a cloud chat or longer than 1024 characters, with INVALID_ARGUMENT', async () => {
     const [ua, ub] = await Promise.all([h.relay.register(), h.relay.register()])
     const a = h.client(ua)
     await expect(a.cloudChat(ub.id).sendFile(generated(10))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(a.cloudChat(ub.id).sendFile(new Uint8Array(3), { caption: 'x' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    // Not cut short in silence: the protocol carries 1024 characters of caption.
+    await expect(a.secretChat(ub.id).sendFile(new Uint8Array(3), { caption: 'x'.repeat(1025) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
   })
 
   it('carries a caption and the file in a secret chat', async () => {
