@@ -66,8 +66,11 @@ export function encodeBody(body: object): Uint8Array {
   return utf8(JSON.stringify(toWire(body)))
 }
 
-/** `value` with every Uint8Array as base64 and every bigint as a decimal string; never mutates. */
-function toWire(value: unknown): unknown {
+/**
+ * `value` in its JSON wire form without the JSON: every Uint8Array as base64, every bigint as a
+ * decimal string (what the schemas take on receipt); never mutates, shares what needs no change.
+ */
+export function toWire(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return typeof value === 'bigint' ? value.toString() : value
   if (value instanceof Uint8Array) return toBase64(value)
   if (Array.isArray(value)) {

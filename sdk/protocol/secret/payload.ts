@@ -8,7 +8,7 @@
 import * as v from 'valibot'
 import { MtChatError } from '../../errors.js'
 import { fromUtf8 } from '../../util/bytes.js'
-import { encodeBody } from '../schemas/common.js'
+import { encodeBody, toWire } from '../schemas/common.js'
 import { DecryptedMessageSchema, type EphemeralPayload, EphemeralPayloadSchema, type SecretPayload, SecretPayloadSchema } from '../schemas/secret.js'
 import type { OutgoingMessage } from './outcomes.js'
 
@@ -72,7 +72,8 @@ export function checkOutgoingMessage(message: OutgoingMessage): void {
   if (typeof message !== 'object' || message === null) throw new TypeError('"message" expected an object')
   if (message._ === 'service' && !USER_ACTIONS.has((message.action as { _?: string } | undefined)?._ ?? ''))
     throw new MtChatError('INVALID_ARGUMENT', 'only read, delete, TTL, screenshot and flush actions can be sent directly', { op: 'secret.encrypt' })
-  const result = v.safeParse(DecryptedMessageSchema, JSON.parse(fromUtf8(encodeBody(message))))
+  // The wire form, as the peer's schema will see it (bytes as base64), without a JSON round trip.
+  const result = v.safeParse(DecryptedMessageSchema, toWire(message))
   if (!result.success) {
     const path = v.getDotPath(result.issues[0]) ?? '(root)'
     throw new MtChatError('INVALID_ARGUMENT', `message: ${path}: ${result.issues[0].message}`, { op: 'secret.encrypt', details: { path } })

@@ -10,7 +10,7 @@
  */
 import * as v from 'valibot'
 import { toBase64 } from '../../util/bytes.js'
-import { bytes, date, hex16, uint, validate } from '../schemas/common.js'
+import { bytes, date, hex16, toWire, uint, validate } from '../schemas/common.js'
 import { type SecretInit, SecretInitSchema } from '../schemas/secret.js'
 import type { KeyEntry, KeySetState, PreviousKey } from './keyset.js'
 import type { SecretChatState } from './outcomes.js'
@@ -105,15 +105,7 @@ export type SecretChatJson = v.InferInput<typeof SessionJsonSchema>
 type Json<T> = T extends Uint8Array ? string : T extends object ? { [K in keyof T]: Json<T[K]> } : T
 
 function initJson(init: SecretInit): Json<SecretInit> {
-  return {
-    identity_key: toBase64(init.identity_key),
-    identity_dh: toBase64(init.identity_dh),
-    identity_dh_sig: toBase64(init.identity_dh_sig),
-    ephemeral_key: toBase64(init.ephemeral_key),
-    signed_prekey_id: init.signed_prekey_id,
-    ...(init.one_time_prekey_id === undefined ? {} : { one_time_prekey_id: init.one_time_prekey_id }),
-    layer: init.layer,
-  }
+  return toWire(init) as Json<SecretInit>
 }
 
 function entryJson(e: KeyEntry) {
