@@ -8,8 +8,9 @@
  */
 import { MtChatError } from '../errors.js'
 import type { ContentMessage, SecretOutcome, UserAction } from '../protocol/secret/index.js'
-import { S, pad, type MessageRecord, type SecretRecord } from '../client/stores.js'
+import type { MessageRecord, SecretRecord } from '../client/stores.js'
 import type { Tx } from '../client/tx.js'
+import { startTtl } from '../client/ttl.js'
 import { advances } from './cloud-updates.js'
 import type { ChatContext } from './context.js'
 
@@ -64,11 +65,7 @@ async function applyAction(ctx: ChatContext, tx: Tx, chat: SecretRecord, a: User
         const found = await ctx.history.get(id)
         if (!found || !found.record.out || found.record.peer !== peer || !advances(found.record.status, 'read')) continue
         const rec: MessageRecord = { ...found.record, status: 'read' }
-        // A self-destruct timer starts when the peer has read the message.
-        if (rec.ttl && rec.expiresAt === undefined) {
-          rec.expiresAt = ctx.now() + rec.ttl * 1000
-          tx.set(S.ttl, `${pad(rec.expiresAt)}:${rec.id}`, found.key)
-        }
+        startTtl(tx, found.key, rec, ctx.now()) // a self-destruct timer starts when the peer has read the message
         ctx.history.put(tx, found.key, rec)
         changed.push(rec)
       }

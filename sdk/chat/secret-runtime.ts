@@ -16,6 +16,7 @@ import { SecretChatSession, verifyPeerBundle, type OutgoingMessage, type SecretO
 import type { RelayedEnvelope, RelayedEphemeralEnvelope } from '../protocol/schemas/updates.js'
 import { S, stored, type MessageRecord, type OutboxEntry, type SecretRecord } from '../client/stores.js'
 import { Tx } from '../client/tx.js'
+import { startTtl } from '../client/ttl.js'
 import { lazy } from '../util/lazy.js'
 import type { ChatContext } from './context.js'
 import { applyOutcomes, queueEnvelope } from './secret-outcomes.js'
@@ -199,10 +200,7 @@ export class SecretRuntime {
       const tx = new Tx()
       for (const u of unread) {
         const rec: MessageRecord = { ...u.record, readByMe: true, status: 'read' }
-        if (rec.ttl && rec.expiresAt === undefined) {
-          rec.expiresAt = ctx.now() + rec.ttl * 1000
-          tx.set(S.ttl, `${String(rec.expiresAt).padStart(16, '0')}:${rec.id}`, u.key)
-        }
+        startTtl(tx, u.key, rec, ctx.now()) // our copy self-destructs once we have read it
         ctx.history.put(tx, u.key, rec)
       }
       for (let i = 0; i < unread.length; i += 1000) await this.#action(l, tx, { _: 'readMessages', random_ids: unread.slice(i, i + 1000).map((u) => u.record.id) })

@@ -5,8 +5,23 @@
  * @module
  */
 import type { StorageAdapter } from '../storage/types.js'
-import { S, type MessageRecord } from './stores.js'
+import { S, pad, type MessageRecord } from './stores.js'
 import { Tx, type Mutex } from './tx.js'
+
+/** When a `ttl` key (`<expiresAt, zero-padded>:<random_id>`) is due. */
+const dueAt = (key: string) => Number(key.slice(0, 16))
+
+/**
+ * Starts the self-destruct clock of `rec` (which the caller then writes to `historyKey`) if it
+ * has a TTL and its clock is not running yet: sets `expiresAt` and indexes it in `tx`. Returns
+ * whether it started (then re-arm the sweeper once `tx` is committed).
+ */
+export function startTtl(tx: Tx, historyKey: string, rec: MessageRecord, now: number): boolean {
+  if (!rec.ttl || rec.expiresAt !== undefined) return false
+  rec.expiresAt = now + rec.ttl * 1000
+  tx.set(S.ttl, `${pad(rec.expiresAt)}:${rec.id}`, historyKey)
+  return true
+}
 
 /** What the sweeper needs from the client. */
 export interface TtlHooks {
@@ -37,7 +52,7 @@ export class TtlSweeper {
         clearTimeout(this.#timer)
         this.#timer = undefined
         if (!rows[0] || this.#stopped) return
-        const at = Number(rows[0].key.slice(0, 16))
+        const at = dueAt(rows[0].key)
         const delay = Math.min(Math.max(0, at - this.#hooks.now()), 2 ** 31 - 1)
         this.#timer = setTimeout(() => void this.sweep().catch((e) => this.#hooks.error(e)), delay)
       })
@@ -47,7 +62,7 @@ export class TtlSweeper {
   /** Deletes everything due now, then re-arms. */
   async sweep(): Promise<void> {
     const now = this.#hooks.now()
-    const due = (await this.#storage.list<string>(S.ttl)).filter((r) => Number(r.key.slice(0, 16)) <= now)
+    const due = (await this.#storage.list<string>(S.ttl)).filter((r) => dueAt(r.key) <= now)
     for (const d of due) {
       const rec = await this.#storage.get<MessageRecord & Record<string, never>>(S.history, d.value)
       const tx = new Tx().delete(S.ttl, d.key)

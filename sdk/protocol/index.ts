@@ -168,5 +168,5 @@ export {
 } from './schemas/types.js'
 
 // --- layer 2: secret chats (§4) ----------------------------------------------------------------
-// The secret-chat layer lists its public names in ./secret/index.ts; its owner re-exports the
-// ones the SDK needs here, as one explicit `export { … } from './secret/index.js'` block.
+// Not re-exported here: ./secret/index.ts is its own explicit list, imported directly, so the SDK
+// can load the secret-chat layer on first use instead of at start-up.

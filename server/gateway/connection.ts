@@ -96,11 +96,6 @@ export class Connection {
     return this.bound
   }
 
-  /** Where the connection is. */
-  get currentState(): ConnectionState {
-    return this.state
-  }
-
   /** True while frames may be sent. */
   get open(): boolean {
     return this.state === 'open'

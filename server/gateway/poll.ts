@@ -155,11 +155,6 @@ export class PollSessions {
     this.timer.unref()
   }
 
-  /** Open polling sessions. */
-  get size(): number {
-    return this.sessions.size
-  }
-
   private sweep(): void {
     const now = this.ctx.clock.now()
     for (const [key, s] of this.sessions) {

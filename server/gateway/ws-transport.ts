@@ -72,10 +72,4 @@ export class WsTransport implements Transport {
       setTimeout(() => ws.terminate(), this.closeGraceMs).unref()
     }
   }
-
-  /** Drops the socket at once (a consumer too slow even for a close frame). */
-  terminate(): void {
-    this.closed = true
-    this.ws.terminate()
-  }
 }

@@ -53,11 +53,6 @@ export class LocalPresence extends EventEmitter<{ change: [PresenceJson] }> impl
     this.emit('change', { user_id: userId, online: false, last_seen: at })
   }
 
-  /** True while `userId` has a session on this node. */
-  isOnline(userId: number): boolean {
-    return this.sessions.has(userId)
-  }
-
   async statuses(userIds: readonly number[]): Promise<PresenceJson[]> {
     const offline = userIds.filter((id) => !this.sessions.has(id))
     const seen = await lastSeenOf(this.deps.store.reader, offline)

@@ -46,11 +46,6 @@ export class LocalUpdateBus implements UpdateBus {
     }
   }
 
-  /** Number of listeners of a user (for tests and metrics). */
-  listenerCount(userId: number): number {
-    return this.emitter.listenerCount(String(userId))
-  }
-
   async close(): Promise<void> {
     this.emitter.removeAllListeners()
   }

@@ -57,11 +57,6 @@ export async function getChat(db: Db, user: number, peer: number): Promise<ChatR
   return r ? toRow(r) : undefined
 }
 
-/** Moves `user`'s delivered pointer for `peer` forward; true when it moved. */
-export async function advanceDelivered(db: Db, user: number, peer: number, maxId: number): Promise<boolean> {
-  return (await db('chats').where({ user_id: user, peer_id: peer }).where('delivered_max', '<', maxId).update({ delivered_max: maxId })) === 1
-}
-
 /**
  * Moves many delivered pointers forward in one statement (`UPDATE … FROM json_each(?)` on SQLite,
  * one per 300 items `… FROM (VALUES …)` on PostgreSQL, both `RETURNING`); returns the

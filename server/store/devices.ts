@@ -48,10 +48,6 @@ export async function updateSignedPrekey(db: Db, userId: number, deviceId: strin
     .update({ signed_prekey_id: spk.id, signed_prekey: spk.key, signed_prekey_sig: spk.sig, updated_at: now, last_seen: now })
 }
 
-export async function touchDevice(db: Db, userId: number, deviceId: string, now: number): Promise<void> {
-  await db('devices').where({ user_id: userId, device_id: deviceId }).update({ last_seen: now })
-}
-
 /** Which of the `(user, device)` pairs exist, as "user:device" strings. */
 export async function existingDevices(db: Db, pairs: ReadonlyArray<readonly [number, string]>): Promise<Set<string>> {
   if (pairs.length === 0) return new Set()

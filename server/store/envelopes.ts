@@ -91,9 +91,3 @@ export async function deleteEnvelopes(
   }
   return out
 }
-
-/** Number of envelopes waiting for a device. */
-export async function pendingCount(db: Db, userId: number, deviceId: string): Promise<number> {
-  const [row] = await db('envelopes').where({ recipient_id: userId, recipient_device: deviceId }).count({ n: '*' })
-  return Number((row as { n: number | string }).n)
-}

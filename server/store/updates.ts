@@ -85,8 +85,3 @@ export async function readUpdates(db: Db, userId: number, after: number, upTo: n
   const rows = await db('updates').where('user_id', userId).where('pts', '>', after).where('pts', '<=', upTo).orderBy('pts').limit(limit)
   return rows.map((r: Record<string, unknown>) => ({ ...(r as unknown as UpdateRow), pts: Number(r.pts), ref_id: r.ref_id == null ? null : Number(r.ref_id) }))
 }
-
-/** Deletes log rows older than `before` (retention). */
-export async function purgeUpdates(db: Db, before: number): Promise<number> {
-  return db('updates').where('date', '<', before).del()
-}

@@ -55,7 +55,6 @@ interface Buffered {
 }
 
 const dropped = (error: MtChatError): SecretOutcome => ({ type: 'dropped', error })
-// Envelopes leave as copies: the kept bytes must stay exactly what was sent, whatever the caller does.
 
 /**
  * A secret chat's protocol state. Create it with {@link SecretChatSession.initiate},

@@ -17,9 +17,9 @@ import { ctEqual, wipe } from '../../crypto/ct.js'
 import { keyId } from '../../crypto/mtproto2.js'
 import type { CryptoProvider } from '../../crypto/provider.js'
 import { MtChatError } from '../../errors.js'
-import { concatBytes, fromHex, toHex, utf8 } from '../../util/bytes.js'
+import { concatBytes, toHex, utf8 } from '../../util/bytes.js'
 import type { SecretAction } from '../schemas/secret.js'
-import { CHAT_KEY_LENGTH, type ChatKey, chatIdBytes } from './x3dh.js'
+import { CHAT_KEY_LENGTH, type ChatKey, idBytes } from './x3dh.js'
 
 const REKEY_LABEL = utf8('mt-chat/rekey/v1')
 
@@ -59,10 +59,10 @@ export function deriveRekey(p: CryptoProvider, i: RekeyInput): ChatKey {
   try {
     const info = concatBytes(
       REKEY_LABEL,
-      chatIdBytes(i.chatId),
+      idBytes(i.chatId),
       i.initiatorIdentity,
       i.responderIdentity,
-      exchangeIdBytes(i.exchangeId),
+      idBytes(i.exchangeId, 'exchangeId'),
       i.gA,
       i.gB,
     )
@@ -71,11 +71,6 @@ export function deriveRekey(p: CryptoProvider, i: RekeyInput): ChatKey {
   } finally {
     wipe(shared, salt)
   }
-}
-
-function exchangeIdBytes(id: string): Uint8Array {
-  if (!/^[0-9a-f]{16}$/.test(id)) throw new RangeError(`"exchangeId" expected 16 lowercase hex characters, got "${id}"`)
-  return fromHex(id)
 }
 
 /** The exchange in progress, as persisted. */

@@ -73,13 +73,13 @@ export interface ResponderInput {
 export function chatKeyInfo(chatId: string, initiatorIdentity: Uint8Array, responderIdentity: Uint8Array): Uint8Array {
   assertBytes(initiatorIdentity, 'initiatorIdentity', 32)
   assertBytes(responderIdentity, 'responderIdentity', 32)
-  return concatBytes(CHAT_KEY_LABEL, chatIdBytes(chatId), initiatorIdentity, responderIdentity)
+  return concatBytes(CHAT_KEY_LABEL, idBytes(chatId), initiatorIdentity, responderIdentity)
 }
 
-/** The 8 bytes of a 16-hex chat id. */
-export function chatIdBytes(chatId: string): Uint8Array {
-  if (!/^[0-9a-f]{16}$/.test(chatId)) throw new RangeError(`"chatId" expected 16 lowercase hex characters, got "${chatId}"`)
-  return fromHex(chatId)
+/** The 8 bytes of a 16-lowercase-hex id: a chat_id, or a re-key exchange_id (§4.6). */
+export function idBytes(id: string, name = 'chatId'): Uint8Array {
+  if (!/^[0-9a-f]{16}$/.test(id)) throw new RangeError(`"${name}" expected 16 lowercase hex characters, got "${id}"`)
+  return fromHex(id)
 }
 
 /**

@@ -32,15 +32,18 @@ describe('layer-1 frame checks on the real socket', () => {
   const rejected = async (code: string) => metric(await t.metrics(), `mtchat_frames_rejected_total{code="${code}"}`)
 
   it('answers a replayed captured frame with bad_msg 16 and stores the message once', async () => {
-    const c = await t.signedIn(a, { provider: nodeProvider })
+    // No automatic acks: the last frame sent is the request, and nothing is sent after the replay.
+    const c = await t.signedIn(a, { provider: nodeProvider, autoAck: false })
     const before = await rejected('MSG_ID_TOO_LOW')
     const rid = hex16()
     await c.call('messages.send', { peer: b.id, random_id: rid, text: 'replay me' })
     const captured = c.sent[c.sent.length - 1]
+    const capturedId = c.sentIds[c.sentIds.length - 1]
+    expect(capturedId).toBeDefined()
     const answer = c.waitFor(badMsg(16))
     c.sendFrame(captured)
     const n = await answer
-    expect(n.bad_msg_id).toBe(c.sentIds[c.sentIds.length - 2])
+    expect(n.bad_msg_id).toBe(capturedId)
     expect(await t.relay.store.knex('messages').where({ random_id: rid })).toHaveLength(1)
     expect(await rejected('MSG_ID_TOO_LOW')).toBe(before + 1)
     // The connection goes on.
