@@ -1,31 +1,17 @@
 /**
  * AES-256-IGE (docs/PROTOCOL.md §1), on the raw AES block of @noble/ciphers (`unsafe`), working on
- * 32-bit words so a block costs one call and no allocation. This is the implementation every
- * platform can run; `node.ts` adds a faster encryption on hardware AES-CBC.
+ * 32-bit words so a block costs one call and no allocation. The reference the backends' IGE
+ * (`aes-ige-compact.ts`, and node.ts's hardware-CBC encryption) is tested against: an audited
+ * block cipher under a few lines of mode.
  *
  * IGE: c_i = E(p_i ⊕ c_(i−1)) ⊕ p_(i−1),  p_i = D(c_i ⊕ p_(i−1)) ⊕ c_(i−1),
  * with iv = c_0 ‖ p_0 (MTProto / OpenSSL order).
  * @module
  */
 import { unsafe } from '@noble/ciphers/aes.js'
-import { MtChatError } from '../errors.js'
-import { assertBytes } from '../util/bytes.js'
+import { checkIgeArgs } from './ige-args.js'
 
 const isLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
-
-/**
- * Argument checks shared by every IGE implementation: a 32-byte key and iv (TypeError/RangeError)
- * and non-empty data that is a multiple of 16 bytes (CRYPTO_BAD_LENGTH).
- */
-export function checkIgeArgs(key: Uint8Array, iv: Uint8Array, data: Uint8Array, op: string): void {
-  assertBytes(key, 'key', 32)
-  assertBytes(iv, 'iv', 32)
-  assertBytes(data, 'data')
-  if (data.length === 0 || data.length % 16 !== 0)
-    throw new MtChatError('CRYPTO_BAD_LENGTH', `AES-IGE data must be a non-empty multiple of 16 bytes, got length=${data.length}`, {
-      op,
-    })
-}
 
 /** A 4-byte-aligned copy when `b` is misaligned (Uint32Array views need alignment). */
 function aligned(b: Uint8Array): Uint8Array {

@@ -9,7 +9,7 @@ export { nobleProvider } from './noble.js'
 export { withWebCrypto } from './webcrypto.js'
 export { defaultProvider } from './default.js'
 
-export { igeDecrypt, igeEncrypt } from './aes-ige.js'
+export { igeDecryptCompact as igeDecrypt, igeEncryptCompact as igeEncrypt } from './aes-ige-compact.js'
 export { decryptMessage, type Direction, encryptMessage, kdf, keyId, MAX_PADDING, MIN_PADDING, msgKey } from './mtproto2.js'
 export { ctEqual, wipe } from './ct.js'
 

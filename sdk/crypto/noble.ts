@@ -13,7 +13,7 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import { MtChatError } from '../errors.js'
 import { assertBytes } from '../util/bytes.js'
 import { lazy } from '../util/lazy.js'
-import { igeDecrypt, igeEncrypt } from './aes-ige.js'
+import { igeDecryptCompact, igeEncryptCompact } from './aes-ige-compact.js'
 import { ed25519Keygen, ed25519PublicKey, ed25519Sign, ed25519VerifyStrict, x25519 } from './curve25519.js'
 import type { CryptoProvider, Hasher, KeyPair } from './provider.js'
 
@@ -75,8 +75,8 @@ export const nobleProvider: CryptoProvider = {
       throw new MtChatError('CRYPTO_BAD_LENGTH', `HKDF-SHA256 length must be 1..8160, got ${length}`, { op: 'hkdf' })
     return hkdf(sha256, ikm, salt, info, length)
   },
-  igeEncrypt,
-  igeDecrypt,
+  igeEncrypt: igeEncryptCompact,
+  igeDecrypt: igeDecryptCompact,
   async gcmEncrypt(key, nonce, plaintext, aad) {
     checkGcm(key, nonce)
     return (await nobleGcm()).gcmEncrypt(key, nonce, plaintext, aad)
