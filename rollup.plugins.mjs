@@ -21,7 +21,9 @@ const COPY = '?own-copy'
  * one module between chunks, so a chunk loaded on first use that needs more of a module than the
  * start-up chunk does would otherwise put that part in the start-up chunk: here noble's AES-GCM
  * fallback (sdk/crypto/gcm-noble.ts, loaded only where crypto.subtle is missing) and
- * `@noble/ciphers/aes.js`, whose raw block the start-up chunk needs for AES-IGE.
+ * `@noble/ciphers/aes.js`; noble's curves (sdk/crypto/noble.ts and curve25519.ts, loaded with
+ * secret chats) and `@noble/hashes/sha2.js`, whose SHA-256 the start-up chunk needs and whose
+ * SHA-512 only the curves do.
  */
 export const ownCopy = (importer, source) => ({
   name: 'own-copy',
@@ -36,4 +38,9 @@ export const ownCopy = (importer, source) => ({
 })
 
 /** The plugins of every browser build of the SDK, in order, before TypeScript and node-resolve. */
-export const browserPlugins = () => [cjsAsEsm(['node_modules/eventemitter3/index.js']), ownCopy('sdk/crypto/gcm-noble.ts', '@noble/ciphers/aes.js')]
+export const browserPlugins = () => [
+  cjsAsEsm(['node_modules/eventemitter3/index.js']),
+  ownCopy('sdk/crypto/gcm-noble.ts', '@noble/ciphers/aes.js'),
+  ownCopy('sdk/crypto/noble.ts', '@noble/hashes/sha2.js'),
+  ownCopy('sdk/crypto/curve25519.ts', '@noble/hashes/sha2.js'),
+]

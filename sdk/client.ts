@@ -11,7 +11,8 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3'
-import type { CryptoProvider } from './crypto/provider.js'
+import type { ClientCrypto, CryptoProvider } from './crypto/provider.js'
+import { clientCryptoOf } from './crypto/client-crypto.js'
 import { MtChatError } from './errors.js'
 import type { StorageAdapter } from './storage/types.js'
 import type { ConnectionState, ConnectionStateEvent, TokenProvider } from './transport/connection.js'
@@ -85,13 +86,16 @@ export interface ClientOptions {
   fetch?: FetchLike
   /** Replaces the default transports (WebSocket, then HTTP long-polling). */
   transport?: Transport | Transport[]
-  /** The crypto backend (default: the platform's). */
+  /**
+   * A synchronous crypto backend to run everything on (default: the platform's — node:crypto in
+   * Node; in browsers WebCrypto for the curves, noble loaded only where it is needed).
+   */
   crypto?: CryptoProvider
 }
 
 /** What each entry point (browser, Node) fills in. */
 export interface PlatformDefaults {
-  crypto(): CryptoProvider
+  crypto(): ClientCrypto
   storage(o: ClientOptions): StorageAdapter
 }
 
@@ -132,7 +136,7 @@ export class Client extends EventEmitter<ClientEvents> {
       serverKey: serverKeyBytes(o.serverKey),
       token: o.token,
       storage: o.storage ?? defaults.storage(o),
-      provider: o.crypto ?? defaults.crypto(),
+      provider: o.crypto ? clientCryptoOf(o.crypto) : defaults.crypto(),
       transports,
       fetch: o.fetch,
       events: {

@@ -14,13 +14,14 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
+import { clientCryptoOf } from './crypto/client-crypto.js'
 import { nodeProvider } from './crypto/node.js'
 import { clientFactory, type Client, type ClientOptions } from './client.js'
 import { fileStorage } from './storage/file.js'
 import type { WebSocketConstructor } from './transport/websocket.js'
 
 const nodeCreate = clientFactory({
-  crypto: () => nodeProvider,
+  crypto: () => clientCryptoOf(nodeProvider),
   storage: (o) => fileStorage({ path: join(homedir(), '.mt-chat', new URL(o.url).host.replace(/[^A-Za-z0-9._-]/g, '_')) }),
 })
 

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { defaultProvider } from './crypto/default.js'
+import { defaultCrypto } from './crypto/default.js'
 import { clientFactory, type Client, type ClientOptions } from './client.js'
 import { indexedDbStorage } from './storage/indexeddb.js'
 
@@ -25,7 +25,7 @@ import { indexedDbStorage } from './storage/indexeddb.js'
  * ```
  */
 export const createClient: (options: ClientOptions) => Client = clientFactory({
-  crypto: defaultProvider,
+  crypto: defaultCrypto,
   storage: (o) => indexedDbStorage({ name: `mt-chat:${new URL(o.url).host}` }),
 })
 

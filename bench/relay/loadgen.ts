@@ -11,6 +11,7 @@
  *
  * Input: one JSON argument (see {@link Args}); output: one JSON line (see {@link Result}).
  */
+import { clientCryptoOf } from '../../sdk/crypto/client-crypto.js'
 import { SignJWT } from 'jose'
 import { io, type Socket } from 'socket.io-client'
 import WebSocket from 'ws'
@@ -115,15 +116,17 @@ class MtClient {
 
   static connect(url: string, serverKey: Uint8Array): Promise<MtClient> {
     return new Promise((resolve, reject) => {
-      const hs = new ClientHandshake({ provider: nodeProvider, now: Date.now, serverKey })
+      const hs = new ClientHandshake({ provider: clientCryptoOf(nodeProvider), now: Date.now, serverKey })
       const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/ws`, { perMessageDeflate: false })
       ws.binaryType = 'nodebuffer'
       ws.once('error', reject)
-      ws.once('open', () => ws.send(hs.start()))
+      ws.once('open', () => void hs.start().then((f) => ws.send(f), reject))
       ws.once('message', (data: Buffer) => {
-        const r = hs.finish(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-        if (!r.ok) return reject(r.error)
-        resolve(new MtClient(ws, new Session({ role: 'client', provider: nodeProvider, now: Date.now, retainSent: 0, ...r.keys })))
+        // The relay sends nothing more until this client speaks, so no frame can slip in meanwhile.
+        void hs.finish(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).then((r) => {
+          if (!r.ok) return reject(r.error)
+          resolve(new MtClient(ws, new Session({ role: 'client', provider: nodeProvider, now: Date.now, retainSent: 0, ...r.keys })))
+        }, reject)
       })
     })
   }

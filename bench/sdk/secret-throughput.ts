@@ -10,9 +10,9 @@ import type { CryptoProvider } from '../../sdk/crypto/provider.js'
 import { DeviceKeys, SecretChatSession } from '../../sdk/protocol/secret/index.js'
 import { opsPerSecond, type MeasureOptions } from '../measure.js'
 
-function pair(p: CryptoProvider) {
-  const bob = DeviceKeys.generate(p, { oneTimePrekeys: 1 })
-  const alice = DeviceKeys.generate(p, { oneTimePrekeys: 1 })
+async function pair(p: CryptoProvider) {
+  const bob = await DeviceKeys.generate(p, { oneTimePrekeys: 1 })
+  const alice = await DeviceKeys.generate(p, { oneTimePrekeys: 1 })
   const bundle = JSON.parse(JSON.stringify({ user_id: 2, ...bob.publicBundle('bob'), one_time_prekey: bob.publicBundle('bob').one_time_prekeys![0] }))
   delete bundle.one_time_prekeys
   const a = SecretChatSession.initiate({ provider: p, identity: alice, bundle })
@@ -27,7 +27,7 @@ export async function secretThroughput(options: MeasureOptions): Promise<{ backe
   const text = 'x'.repeat(100)
   const out: { backend: string; perSecond: number }[] = []
   for (const [backend, p] of [['node:crypto', nodeProvider], ['noble', nobleProvider]] as const) {
-    const { a, b } = pair(p)
+    const { a, b } = await pair(p)
     let delivered = 0
     const perSecond = await opsPerSecond(() => {
       const env = a.encrypt({ _: 'text', text })

@@ -4,7 +4,7 @@
  * signed-in identity, per-peer locks, and event fan-out to every handle of a chat.
  * @module
  */
-import type { CryptoProvider } from '../crypto/provider.js'
+import type { ClientCrypto } from '../crypto/provider.js'
 import type { MtChatError } from '../errors.js'
 import type { StorageAdapter } from '../storage/types.js'
 import type { Connection } from '../transport/connection.js'
@@ -28,7 +28,7 @@ export interface ChatContext {
   readonly storage: StorageAdapter
   readonly conn: Connection
   readonly http: HttpApi
-  readonly provider: CryptoProvider
+  readonly provider: ClientCrypto
   readonly peers: Peers
   readonly keys: KeyManager
   readonly history: History

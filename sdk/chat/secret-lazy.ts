@@ -4,7 +4,8 @@
  * a chunk of their own, fetched when a page opens a secret chat (the handle asks for it at once,
  * so it arrives while the client connects) or when the first secret envelope, receipt or outbox
  * answer comes in. A page that only uses cloud chats never loads it. Until it is there, no chat is
- * in memory: `stateOf` is `new` and there is nothing to maintain or stop.
+ * in memory: `stateOf` is `new` and there is nothing to maintain or stop. The complete synchronous
+ * crypto provider the layer runs on (`ClientCrypto.full`: noble's curves in a browser) loads with it.
  * @module
  */
 import type { MtChatError } from '../errors.js'
@@ -33,9 +34,10 @@ export class LazySecretRuntime {
   }
 
   #rt(): Promise<SecretRuntime> {
-    return (this.#runtime ??= load().then(
-      (m) => {
-        const rt = new m.SecretRuntime(this.#ctx)
+    // The layer's synchronous curves (noble in browsers) come with it.
+    return (this.#runtime ??= Promise.all([load(), this.#ctx.provider.full()]).then(
+      ([m, crypto]) => {
+        const rt = new m.SecretRuntime(this.#ctx, crypto)
         if (this.#stopped) rt.stop()
         return (this.#loaded = rt)
       },

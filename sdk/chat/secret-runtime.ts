@@ -11,6 +11,7 @@
  * deleted in the same batch.
  * @module
  */
+import type { CryptoProvider } from '../crypto/provider.js'
 import { MtChatError } from '../errors.js'
 import { SecretChatSession, verifyPeerBundle, type OutgoingMessage, type SecretOutcome } from '../protocol/secret/index.js'
 import type { RelayedEnvelope, RelayedEphemeralEnvelope } from '../protocol/schemas/updates.js'
@@ -37,17 +38,20 @@ const MAINTAIN_DELAY_MS = 1000
 /** Runs every secret chat of this device. */
 export class SecretRuntime {
   readonly #ctx: ChatContext
+  /** The complete synchronous provider of the layer-2 protocol. */
+  readonly #p: CryptoProvider
   readonly #cache = new Map<string, Loaded>()
   readonly #activeOf = new Map<number, string>()
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>()
   #stopped = false
 
-  constructor(ctx: ChatContext) {
+  constructor(ctx: ChatContext, crypto: CryptoProvider) {
     this.#ctx = ctx
+    this.#p = crypto
   }
 
   #opts() {
-    return { provider: this.#ctx.provider, now: this.#ctx.now }
+    return { provider: this.#p, now: this.#ctx.now }
   }
 
   #lock(peer: number) {
@@ -101,7 +105,7 @@ export class SecretRuntime {
   async #initiate(peer: number): Promise<Loaded> {
     const ctx = this.#ctx
     const raw = await ctx.http.request<unknown>('GET', `/v1/keys/${peer}`)
-    const bundle = verifyPeerBundle(ctx.provider, raw)
+    const bundle = verifyPeerBundle(this.#p, raw)
     if (bundle.user_id !== peer) throw new MtChatError('SECRET_BAD_BUNDLE', 'the bundle is for another user', { op: 'secret.initiate' })
     const identity = await ctx.keys.keys()
     const { session, chatId, outcomes } = SecretChatSession.initiate({ ...this.#opts(), identity, bundle: raw })
@@ -261,7 +265,7 @@ export class SecretRuntime {
     const l = await this.#lock(peer).run(() => this.#ready(peer, 'chat.verify'))
     const keys = l.session.identityKeys()
     const { verificationCode } = await fingerprint()
-    const code = verificationCode(this.#ctx.provider, keys.ownIdentityKey, keys.peerIdentityKey)
+    const code = verificationCode(this.#p, keys.ownIdentityKey, keys.peerIdentityKey)
     return { safetyNumber: code.safetyNumber.replace(/(\d{5})(?=\d)/g, '$1 '), emoji: code.emoji.join('') }
   }
 

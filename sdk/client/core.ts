@@ -5,7 +5,7 @@
  * `sdk/client.ts`.
  * @module
  */
-import type { CryptoProvider } from '../crypto/provider.js'
+import type { ClientCrypto } from '../crypto/provider.js'
 import { MtChatError } from '../errors.js'
 import type { Update } from '../protocol/schemas/updates.js'
 import type { StorageAdapter } from '../storage/types.js'
@@ -46,7 +46,7 @@ export interface CoreOptions {
   serverKey: Uint8Array
   token: TokenProvider
   storage: StorageAdapter
-  provider: CryptoProvider
+  provider: ClientCrypto
   transports: Transport[]
   fetch?: FetchLike
   events: CoreEvents
@@ -65,7 +65,7 @@ export class Core implements ChatContext {
   readonly storage: StorageAdapter
   readonly conn: Connection
   readonly http: HttpApi
-  readonly provider: CryptoProvider
+  readonly provider: ClientCrypto
   readonly peers: Peers
   readonly keys: KeyManager
   readonly history: History

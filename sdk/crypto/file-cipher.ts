@@ -28,7 +28,7 @@ import {
   FINAL,
   NOT_FINAL,
 } from './file-stream.js'
-import type { CryptoProvider } from './provider.js'
+import type { CoreCrypto } from './provider.js'
 
 export { FILE_CHUNK_SIZE, FILE_SEALED_CHUNK_SIZE, type FileCipherOptions, type FileDigest, type FileKey } from './file-stream.js'
 
@@ -46,7 +46,7 @@ export interface DecryptOptions extends FileCipherOptions {
  * const fileKey = newFileKey(p)
  * ```
  */
-export function newFileKey(p: CryptoProvider): FileKey {
+export function newFileKey(p: CoreCrypto): FileKey {
   return { key: p.randomBytes(32), noncePrefix: p.randomBytes(8) }
 }
 
@@ -77,7 +77,7 @@ export class FileEncryptor extends ChunkCipher {
   private filled = 0
   private sealedFinal = false
 
-  constructor(p: CryptoProvider, fileKey: FileKey, options: FileCipherOptions = {}) {
+  constructor(p: CoreCrypto, fileKey: FileKey, options: FileCipherOptions = {}) {
     super(p, fileKey, options)
   }
 
@@ -173,7 +173,7 @@ export class FileDecryptor extends ChunkCipher {
   private done = false
   private readonly sha256: Uint8Array | undefined
 
-  constructor(p: CryptoProvider, fileKey: FileKey, options: DecryptOptions = {}) {
+  constructor(p: CoreCrypto, fileKey: FileKey, options: DecryptOptions = {}) {
     // An announced hash can only be checked if one is computed.
     super(p, fileKey, options.sha256 === undefined ? options : { ...options, hash: true })
     if (options.sha256 !== undefined) assertBytes(options.sha256, 'sha256', 32)

@@ -7,7 +7,7 @@
  */
 import { MtChatError } from '../errors.js'
 import { assertBytes } from '../util/bytes.js'
-import type { CryptoProvider, Hasher } from './provider.js'
+import type { CoreCrypto, Hasher } from './provider.js'
 
 /** Plaintext bytes per chunk. */
 export const FILE_CHUNK_SIZE = 65536
@@ -47,7 +47,7 @@ export const NOT_FINAL = Uint8Array.of(0)
 
 /** Shared state of both directions: key, nonce, chunk index and layout, plaintext hash and size. */
 export abstract class ChunkCipher {
-  protected readonly p: CryptoProvider
+  protected readonly p: CoreCrypto
   protected readonly key: Uint8Array
   private readonly nonce = new Uint8Array(12)
   private readonly hasher: Hasher | undefined
@@ -62,7 +62,7 @@ export abstract class ChunkCipher {
   private result: FileDigest | undefined
   private started = false
 
-  constructor(p: CryptoProvider, fileKey: FileKey, options: FileCipherOptions) {
+  constructor(p: CoreCrypto, fileKey: FileKey, options: FileCipherOptions) {
     if (typeof fileKey !== 'object' || fileKey === null) throw new TypeError('"fileKey" expected an object')
     assertBytes(fileKey.key, 'fileKey.key', 32)
     assertBytes(fileKey.noncePrefix, 'fileKey.noncePrefix', 8)

@@ -135,6 +135,13 @@ export function deserializePublicKey(value: unknown, name = 'publicKey'): Uint8A
   return decodeField(value, name, 32)
 }
 
+/** What a signature under `context` covers: `SIGN_CONTEXTS[context] ‖ message`. */
+export function contextMessage(context: SignContext, message: Uint8Array): Uint8Array {
+  checkContext(context)
+  assertBytes(message, 'message')
+  return concatBytes(CONTEXT_BYTES[context], message)
+}
+
 /**
  * Ed25519 signature over `SIGN_CONTEXTS[context] ‖ message`.
  *
@@ -144,10 +151,8 @@ export function deserializePublicKey(value: unknown, name = 'publicKey'): Uint8A
  * ```
  */
 export function signWithContext(p: CryptoProvider, context: SignContext, message: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  checkContext(context)
-  assertBytes(message, 'message')
   assertBytes(secretKey, 'secretKey', 32)
-  return p.ed25519Sign(concatBytes(CONTEXT_BYTES[context], message), secretKey)
+  return p.ed25519Sign(contextMessage(context, message), secretKey)
 }
 
 /**

@@ -6,7 +6,7 @@
  * started the session/chat, 8 from the other.
  * @module
  */
-import type { CryptoProvider } from './provider.js'
+import type { CoreCrypto, CryptoProvider } from './provider.js'
 import { ctEqual, wipe } from './ct.js'
 import { assertBytes } from '../util/bytes.js'
 
@@ -23,13 +23,13 @@ function checkKey(key: Uint8Array): void {
 }
 
 /** msg_key = SHA256(key[88+x : 120+x] ‖ plaintext)[8:24]. */
-export function msgKey(p: CryptoProvider, key: Uint8Array, plaintext: Uint8Array, x: Direction): Uint8Array {
+export function msgKey(p: CoreCrypto, key: Uint8Array, plaintext: Uint8Array, x: Direction): Uint8Array {
   checkKey(key)
   return p.sha256(key.subarray(88 + x, 120 + x), plaintext).slice(8, 24)
 }
 
 /** aes_key and aes_iv for a message from msg_key (both 32 bytes). */
-export function kdf(p: CryptoProvider, key: Uint8Array, msgKeyBytes: Uint8Array, x: Direction): { aesKey: Uint8Array; aesIv: Uint8Array } {
+export function kdf(p: CoreCrypto, key: Uint8Array, msgKeyBytes: Uint8Array, x: Direction): { aesKey: Uint8Array; aesIv: Uint8Array } {
   checkKey(key)
   assertBytes(msgKeyBytes, 'msgKey', 16)
   const a = p.sha256(msgKeyBytes, key.subarray(x, x + 36))
@@ -49,14 +49,19 @@ export function kdf(p: CryptoProvider, key: Uint8Array, msgKeyBytes: Uint8Array,
 
 /** auth_key_id / key_fingerprint: the low 64 bits of SHA1(key), i.e. SHA1(key)[12:20]. */
 export function keyId(p: CryptoProvider, key: Uint8Array): Uint8Array {
-  return p.sha1(key).slice(12, 20)
+  return keyIdOf(p.sha1(key))
+}
+
+/** The key id in a SHA1(key) digest (its bytes 12..20), for SHA-1 computed elsewhere (WebCrypto). */
+export function keyIdOf(sha1: Uint8Array): Uint8Array {
+  return sha1.slice(12, 20)
 }
 
 /**
  * `keyIdBytes (8) ‖ msg_key (16) ‖ AES-256-IGE(plaintext)`: msg_key over the whole plaintext (a
  * non-empty multiple of 16, padding included) with the sender's `x`, then the KDF and IGE.
  */
-export function encryptMessage(p: CryptoProvider, key: Uint8Array, keyIdBytes: Uint8Array, x: Direction, plaintext: Uint8Array): Uint8Array {
+export function encryptMessage(p: CoreCrypto, key: Uint8Array, keyIdBytes: Uint8Array, x: Direction, plaintext: Uint8Array): Uint8Array {
   const mk = msgKey(p, key, plaintext, x)
   const { aesKey, aesIv } = kdf(p, key, mk, x)
   try {
@@ -78,7 +83,7 @@ export function encryptMessage(p: CryptoProvider, key: Uint8Array, keyIdBytes: U
  * so a caller reads length and padding only after this. The caller has checked the key id and
  * that the ciphertext is a non-empty multiple of 16 bytes.
  */
-export function decryptMessage(p: CryptoProvider, key: Uint8Array, x: Direction, data: Uint8Array): Uint8Array | undefined {
+export function decryptMessage(p: CoreCrypto, key: Uint8Array, x: Direction, data: Uint8Array): Uint8Array | undefined {
   const mk = data.subarray(8, 24)
   const { aesKey, aesIv } = kdf(p, key, mk, x)
   let plaintext: Uint8Array

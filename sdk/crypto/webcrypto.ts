@@ -8,7 +8,7 @@
  */
 import { MtChatError } from '../errors.js'
 import { assertBytes } from '../util/bytes.js'
-import type { CryptoProvider } from './provider.js'
+import type { CoreCrypto } from './provider.js'
 
 /** The subset of SubtleCrypto used here (typed locally so no DOM-only type leaks into the API). */
 interface Subtle {
@@ -35,7 +35,7 @@ function params(nonce: Uint8Array, aad: Uint8Array | undefined): object {
 }
 
 /**
- * A provider equal to `base` except that AES-GCM runs on WebCrypto when the platform has it.
+ * A provider (or core) equal to `base` except that AES-GCM runs on WebCrypto when the platform has it.
  *
  * @example
  * ```ts
@@ -44,7 +44,7 @@ function params(nonce: Uint8Array, aad: Uint8Array | undefined): object {
  * const sealed = await p.gcmEncrypt(key, nonce, data)
  * ```
  */
-export function withWebCrypto(base: CryptoProvider): CryptoProvider {
+export function withWebCrypto<P extends CoreCrypto>(base: P): P {
   const s = subtle()
   if (s === undefined) return base
   return {

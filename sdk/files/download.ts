@@ -6,7 +6,7 @@
  * verified file).
  * @module
  */
-import type { CryptoProvider } from '../crypto/provider.js'
+import type { CoreCrypto } from '../crypto/provider.js'
 import { FileDecryptor, encryptedFileSize } from '../crypto/file-cipher.js'
 import { MtChatError } from '../errors.js'
 import type { HttpApi } from '../client/http.js'
@@ -14,7 +14,7 @@ import type { StoredFileRef } from '../client/stores.js'
 import type { DownloadOptions } from '../chat/types.js'
 
 /** The decrypted content of a file as a stream (errors on any tampering). */
-export function downloadStream(p: CryptoProvider, http: HttpApi, ref: StoredFileRef, o: DownloadOptions = {}): ReadableStream<Uint8Array> {
+export function downloadStream(p: CoreCrypto, http: HttpApi, ref: StoredFileRef, o: DownloadOptions = {}): ReadableStream<Uint8Array> {
   let iterator: AsyncGenerator<Uint8Array> | undefined
   let encrypted: ReadableStream<Uint8Array> | undefined
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined

@@ -8,14 +8,14 @@
 import type { HttpApi } from '../client/http.js'
 import type { StoredFileRef } from '../client/stores.js'
 import type { FileInfo, FileSource } from '../chat/types.js'
-import type { CryptoProvider } from '../crypto/provider.js'
+import type { CoreCrypto } from '../crypto/provider.js'
 import { lazy } from '../util/lazy.js'
 import type { UploadOptions } from './pipeline.js'
 
 const pipeline = lazy('files', () => import('./pipeline.js'))
 
 /** Encrypts and uploads `source`; returns the FileRef to put in a message. */
-export async function uploadFile(p: CryptoProvider, http: HttpApi, source: FileSource, o: UploadOptions): Promise<StoredFileRef> {
+export async function uploadFile(p: CoreCrypto, http: HttpApi, source: FileSource, o: UploadOptions): Promise<StoredFileRef> {
   return (await pipeline()).uploadFile(p, http, source, o)
 }
 
@@ -55,7 +55,7 @@ async function toBlob(stream: ReadableStream<Uint8Array>, type: string): Promise
 }
 
 /** The public FileInfo of a stored FileRef. */
-export function fileInfo(p: CryptoProvider, http: HttpApi, ref: StoredFileRef): FileInfo {
+export function fileInfo(p: CoreCrypto, http: HttpApi, ref: StoredFileRef): FileInfo {
   const stream: FileInfo['stream'] = (o) => deferredStream(async () => (await pipeline()).downloadStream(p, http, ref, o))
   return {
     name: ref.name,

@@ -6,7 +6,7 @@
  * keeps a partial blob until it is completed.
  * @module
  */
-import type { CryptoProvider } from '../crypto/provider.js'
+import type { CoreCrypto } from '../crypto/provider.js'
 import { FileEncryptor, encryptedFileSize, newFileKey } from '../crypto/file-cipher.js'
 import { MtChatError } from '../errors.js'
 import type { HttpApi } from '../client/http.js'
@@ -38,7 +38,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   })
 
 /** Encrypts and uploads `source`; returns the FileRef to put in a message. */
-export async function uploadFile(p: CryptoProvider, http: HttpApi, source: FileSource, o: UploadOptions): Promise<StoredFileRef> {
+export async function uploadFile(p: CoreCrypto, http: HttpApi, source: FileSource, o: UploadOptions): Promise<StoredFileRef> {
   const size = sourceSize(source, o.size)
   const fileKey = newFileKey(p)
   const enc = new FileEncryptor(p, fileKey)

@@ -5,7 +5,7 @@
  * identity key seen, so a changed one is reported, never silently accepted.
  * @module
  */
-import type { CryptoProvider } from '../crypto/provider.js'
+import type { ClientCrypto } from '../crypto/provider.js'
 import { DeviceKeys, MAX_ONE_TIME_PREKEYS } from '../protocol/secret/identity.js'
 import type { StorageAdapter } from '../storage/types.js'
 import type { HttpApi } from '../client/http.js'
@@ -28,14 +28,14 @@ interface Published {
 
 /** Loads, publishes and replenishes the device keys; remembers peer identities. */
 export class KeyManager {
-  readonly #p: CryptoProvider
+  readonly #p: ClientCrypto
   readonly #storage: StorageAdapter
   readonly #http: HttpApi
   readonly #now: () => number
   #keys: Promise<DeviceKeys> | undefined
   #publishing: Promise<void> | undefined
 
-  constructor(p: CryptoProvider, storage: StorageAdapter, http: HttpApi, now: () => number) {
+  constructor(p: ClientCrypto, storage: StorageAdapter, http: HttpApi, now: () => number) {
     this.#p = p
     this.#storage = storage
     this.#http = http
@@ -52,8 +52,12 @@ export class KeyManager {
 
   async #load(): Promise<DeviceKeys> {
     const json = await this.#storage.get(S.meta, 'keys')
-    if (json !== undefined) return DeviceKeys.fromJSON(this.#p, json)
-    const keys = DeviceKeys.generate(this.#p, { oneTimePrekeys: PREKEY_TARGET, now: this.#now })
+    if (json !== undefined) {
+      const keys = await DeviceKeys.load(this.#p.keys, json)
+      if ((json as { v?: unknown }).v !== 2) await this.#storage.set(S.meta, 'keys', stored(keys.toJSON())) // stored form v1 → v2
+      return keys
+    }
+    const keys = await DeviceKeys.generate(this.#p.keys, { oneTimePrekeys: PREKEY_TARGET, now: this.#now })
     await this.#storage.set(S.meta, 'keys', stored(keys.toJSON()))
     return keys
   }
@@ -75,7 +79,7 @@ export class KeyManager {
       const keys = await this.keys()
       let rotated = false
       if (this.#now() - keys.signedPrekey.createdAt > SIGNED_PREKEY_MAX_AGE) {
-        keys.rotateSignedPrekey({ now: this.#now })
+        await keys.rotateSignedPrekey(this.#p.keys, { now: this.#now })
         rotated = true
       }
       const done = await this.#storage.get<Published & Record<string, never>>(S.meta, 'published')
@@ -84,7 +88,7 @@ export class KeyManager {
       const held = keys.oneTimePrekeyIds
       const need = fresh ? Math.max(0, PREKEY_TARGET - held.length) : low ? Math.max(0, PREKEY_TARGET - (relayCount ?? 0)) : 0
       for (const id of held.slice(0, Math.max(0, held.length + need - MAX_ONE_TIME_PREKEYS))) keys.markOneTimePrekeyUsed(id)
-      const added = keys.replenish(Math.min(MAX_ONE_TIME_PREKEYS, keys.oneTimePrekeyIds.length + need))
+      const added = await keys.replenish(this.#p.keys, Math.min(MAX_ONE_TIME_PREKEYS, keys.oneTimePrekeyIds.length + need))
       // First publication carries every prekey; later ones only what the relay lacks.
       const bundle = keys.publicBundle(deviceId, fresh ? {} : { oneTimePrekeys: added })
       await this.#storage.set(S.meta, 'keys', stored(keys.toJSON()))

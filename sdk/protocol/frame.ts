@@ -10,7 +10,7 @@
  * 2022, attack 3). Its failures are a code, never an exception, and carry nothing else.
  * @module
  */
-import type { CryptoProvider } from '../crypto/provider.js'
+import type { CoreCrypto } from '../crypto/provider.js'
 import { decryptMessage, encryptMessage, MAX_PADDING, MIN_PADDING, type Direction } from '../crypto/mtproto2.js'
 import { MtChatError } from '../errors.js'
 import { readU32LE, readU64LE, writeU32LE, writeU64LE } from '../util/bytes.js'
@@ -134,7 +134,7 @@ export function writeHeader(pt: Uint8Array, h: FrameHeader, bodyLength: number):
  * `x` (0 client → relay, 8 relay → client), then the MTProto 2.0 KDF and AES-256-IGE. The
  * plaintext is not checked beyond being a multiple of 16 (use {@link buildPlaintext}).
  */
-export function sealFrame(p: CryptoProvider, authKey: Uint8Array, authKeyId: Uint8Array, x: Direction, plaintext: Uint8Array): Uint8Array {
+export function sealFrame(p: CoreCrypto, authKey: Uint8Array, authKeyId: Uint8Array, x: Direction, plaintext: Uint8Array): Uint8Array {
   return encryptMessage(p, authKey, authKeyId, x, plaintext)
 }
 
@@ -144,7 +144,7 @@ export function sealFrame(p: CryptoProvider, authKey: Uint8Array, authKeyId: Uin
  * then length and padding. `x` is the sender's (8 for frames from the relay).
  */
 export function openFrame(
-  p: CryptoProvider,
+  p: CoreCrypto,
   authKey: Uint8Array,
   authKeyId: Uint8Array,
   x: Direction,

@@ -11,8 +11,8 @@
  * The client and relay state machines are in `handshake.ts`.
  * @module
  */
-import type { CryptoProvider } from '../crypto/provider.js'
-import { keyId } from '../crypto/mtproto2.js'
+import type { CryptoProvider, KeyCrypto } from '../crypto/provider.js'
+import { keyId, keyIdOf } from '../crypto/mtproto2.js'
 import { wipe } from '../crypto/ct.js'
 import { MtChatError } from '../errors.js'
 import { readU32LE, readU64LE, utf8, writeU32LE, writeU64LE } from '../util/bytes.js'
@@ -141,8 +141,23 @@ export interface HandshakeKeys {
   layer: number
 }
 
+/** The HKDF salt of auth_key, `nonce ‖ server_nonce` (§2.2). */
+function authKeySalt(nonce: Uint8Array, serverNonce: Uint8Array): Uint8Array {
+  const hkdfSalt = new Uint8Array(32)
+  hkdfSalt.set(nonce, 0)
+  hkdfSalt.set(serverNonce, 16)
+  return hkdfSalt
+}
+
+/** The first server salt, `nonce[0:8] ⊕ server_nonce[0:8]` (§2.2). */
+function firstSalt(nonce: Uint8Array, serverNonce: Uint8Array): Uint8Array {
+  const salt = new Uint8Array(8)
+  for (let i = 0; i < 8; i++) salt[i] = nonce[i] ^ serverNonce[i]
+  return salt
+}
+
 /**
- * auth_key, auth_key_id and the first salt from the X25519 output. Wipes `shared`.
+ * auth_key, auth_key_id and the first salt from the X25519 output (the relay's side). Wipes `shared`.
  * @throws MtChatError CRYPTO_BAD_LENGTH only if the provider's HKDF is broken.
  */
 export function deriveAuthKey(
@@ -151,12 +166,22 @@ export function deriveAuthKey(
   nonce: Uint8Array,
   serverNonce: Uint8Array,
 ): { authKey: Uint8Array; authKeyId: Uint8Array; salt: Uint8Array } {
-  const hkdfSalt = new Uint8Array(32)
-  hkdfSalt.set(nonce, 0)
-  hkdfSalt.set(serverNonce, 16)
-  const authKey = p.hkdfSha256(shared, hkdfSalt, AUTH_KEY_INFO, AUTH_KEY_SIZE)
+  const authKey = p.hkdfSha256(shared, authKeySalt(nonce, serverNonce), AUTH_KEY_INFO, AUTH_KEY_SIZE)
   wipe(shared)
-  const salt = new Uint8Array(8)
-  for (let i = 0; i < 8; i++) salt[i] = nonce[i] ^ serverNonce[i]
-  return { authKey, authKeyId: keyId(p, authKey), salt }
+  return { authKey, authKeyId: keyId(p, authKey), salt: firstSalt(nonce, serverNonce) }
+}
+
+/** {@link deriveAuthKey} on {@link KeyCrypto} (the client's side, WebCrypto in browsers). Wipes `shared`. */
+export async function deriveAuthKeyAsync(
+  keys: KeyCrypto,
+  shared: Uint8Array,
+  nonce: Uint8Array,
+  serverNonce: Uint8Array,
+): Promise<{ authKey: Uint8Array; authKeyId: Uint8Array; salt: Uint8Array }> {
+  try {
+    const authKey = await keys.hkdfSha256(shared, authKeySalt(nonce, serverNonce), AUTH_KEY_INFO, AUTH_KEY_SIZE)
+    return { authKey, authKeyId: keyIdOf(await keys.sha1(authKey)), salt: firstSalt(nonce, serverNonce) }
+  } finally {
+    wipe(shared)
+  }
 }

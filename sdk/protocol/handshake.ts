@@ -1,13 +1,14 @@
 /**
  * Handshake state machines for both ends of layer 1 (docs/PROTOCOL.md §2.2).
  *
- * Client: `idle → sent` ({@link ClientHandshake.start}) `→ done | failed` ({@link ClientHandshake.finish}).
- * Relay: `waiting → done | failed` ({@link RelayHandshake.answer}).
+ * Client: `idle → sent` ({@link ClientHandshake.start}) `→ done | failed` ({@link ClientHandshake.finish}),
+ * asynchronous: its X25519, Ed25519, HKDF and SHA-1 run on {@link KeyCrypto} (WebCrypto in browsers).
+ * Relay: `waiting → done | failed` ({@link RelayHandshake.answer}), synchronous on its provider.
  * A failure is a value with its code and the close code (4001), never a half-made key; the
  * ephemeral X25519 secrets are zeroized as soon as the shared secret exists, on success or failure.
  * @module
  */
-import type { CryptoProvider, KeyPair } from '../crypto/provider.js'
+import type { ClientCrypto, CryptoProvider, KeyCrypto, KeyPair } from '../crypto/provider.js'
 import { wipe } from '../crypto/ct.js'
 import { CLOSE_CODES, MtChatError, type ErrorCode } from '../errors.js'
 import { assertBytes, bytesEqual } from '../util/bytes.js'
@@ -16,6 +17,7 @@ import {
   decodeHsInit,
   decodeHsOk,
   deriveAuthKey,
+  deriveAuthKeyAsync,
   encodeHsInit,
   encodeHsOk,
   handshakeTranscript,
@@ -44,9 +46,19 @@ function agree(p: CryptoProvider, secretKey: Uint8Array, peerPub: Uint8Array): U
   }
 }
 
+/** {@link agree} on KeyCrypto. */
+async function agreeAsync(keys: KeyCrypto, secretKey: Uint8Array, peerPub: Uint8Array): Promise<Uint8Array> {
+  try {
+    return await keys.x25519(secretKey, peerPub)
+  } catch (cause) {
+    throw fail('HANDSHAKE_BAD_FRAME', 'handshake: the peer ephemeral key is low-order', cause)
+  }
+}
+
 /** Options of {@link ClientHandshake}. */
 export interface ClientHandshakeOptions {
-  provider: CryptoProvider
+  /** Random bytes from the core, the rest from its `keys`. */
+  provider: Pick<ClientCrypto, 'randomBytes' | 'keys'>
   /** Local clock, unix ms. */
   now: () => number
   /** The relay's pinned Ed25519 public key (32 bytes, config `serverKey`). */
@@ -65,14 +77,14 @@ export type ClientHandshakeState = 'idle' | 'sent' | 'done' | 'failed'
  * @example
  * ```ts
  * const hs = new ClientHandshake({ provider, now: Date.now, serverKey })
- * socket.send(hs.start())
- * const r = hs.finish(answerFrame)
+ * socket.send(await hs.start())
+ * const r = await hs.finish(answerFrame)
  * if (!r.ok) socket.close(r.close) // r.error.code: HANDSHAKE_BAD_SIGNATURE, …
  * else session = new Session({ role: 'client', provider, now: Date.now, ...r.keys })
  * ```
  */
 export class ClientHandshake {
-  readonly #p: CryptoProvider
+  readonly #p: Pick<ClientCrypto, 'randomBytes' | 'keys'>
   readonly #now: () => number
   readonly #serverKey: Uint8Array
   readonly #layer: number
@@ -99,12 +111,12 @@ export class ClientHandshake {
    * The unencrypted frame carrying `hs_init` (76 bytes).
    * @throws MtChatError INVALID_STATE when called twice.
    */
-  start(): Uint8Array {
+  async start(): Promise<Uint8Array> {
     if (this.#state !== 'idle') throw new MtChatError('INVALID_STATE', `handshake already ${this.#state}`, { op: 'handshake.start' })
-    this.#nonce = this.#p.randomBytes(16)
-    this.#eph = this.#p.x25519Keygen()
-    const body = encodeHsInit({ nonce: this.#nonce, clientPub: this.#eph.publicKey, layer: this.#layer })
     this.#state = 'sent'
+    this.#nonce = this.#p.randomBytes(16)
+    this.#eph = await this.#p.keys.x25519Keygen()
+    const body = encodeHsInit({ nonce: this.#nonce, clientPub: this.#eph.publicKey, layer: this.#layer })
     return encodePlainFrame(new MsgIdGenerator().next(this.#now(), 'client'), body)
   }
 
@@ -113,7 +125,7 @@ export class ClientHandshake {
    * (HANDSHAKE_BAD_NONCE), the transcript signature under the pinned key (HANDSHAKE_BAD_SIGNATURE),
    * the clock (HANDSHAKE_CLOCK_SKEW); then derives auth_key, the first salt and the time offset.
    */
-  finish(frame: Uint8Array): HandshakeOutcome<{ keys: HandshakeKeys }> {
+  async finish(frame: Uint8Array): Promise<HandshakeOutcome<{ keys: HandshakeKeys }>> {
     const nonce = this.#nonce
     const eph = this.#eph
     if (this.#state !== 'sent' || !nonce || !eph) return failure(fail('HANDSHAKE_BAD_FRAME', `handshake: unexpected hs_ok in state ${this.#state}`))
@@ -124,13 +136,13 @@ export class ClientHandshake {
       const ok = decodeHsOk(body)
       if (!bytesEqual(ok.nonce, nonce)) throw fail('HANDSHAKE_BAD_NONCE', 'handshake: hs_ok does not echo our nonce')
       const transcript = handshakeTranscript(nonce, ok.serverNonce, eph.publicKey, ok.serverPub, ok.serverTime, this.#layer)
-      if (!this.#p.ed25519Verify(ok.signature, transcript, this.#serverKey))
+      if (!(await this.#p.keys.ed25519Verify(ok.signature, transcript, this.#serverKey)))
         throw fail('HANDSHAKE_BAD_SIGNATURE', 'handshake: the relay signature does not verify against the pinned server key')
       const timeOffset = ok.serverTime - this.#now()
       if (Math.abs(timeOffset) > this.#maxSkew)
         throw fail('HANDSHAKE_CLOCK_SKEW', `handshake: relay clock differs from ours by ${Math.round(timeOffset / 1000)} s`)
-      const shared = agree(this.#p, eph.secretKey, ok.serverPub)
-      const keys = deriveAuthKey(this.#p, shared, nonce, ok.serverNonce)
+      const shared = await agreeAsync(this.#p.keys, eph.secretKey, ok.serverPub)
+      const keys = await deriveAuthKeyAsync(this.#p.keys, shared, nonce, ok.serverNonce)
       this.#state = 'done'
       return { ok: true, keys: { ...keys, timeOffset, layer: this.#layer } }
     } catch (err) {

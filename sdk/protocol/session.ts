@@ -17,8 +17,8 @@
  * and seq_no lines up. A frame refused by a msg_id or seq_no check takes no place.
  * @module
  */
-import type { CryptoProvider } from '../crypto/provider.js'
-import { keyId, type Direction } from '../crypto/mtproto2.js'
+import type { CoreCrypto } from '../crypto/provider.js'
+import { keyIdOf, type Direction } from '../crypto/mtproto2.js'
 import { wipe } from '../crypto/ct.js'
 import { BAD_MSG_CODES, CLOSE_CODES, MtChatError, type ErrorCode } from '../errors.js'
 import { assertBytes, bytesEqual } from '../util/bytes.js'
@@ -42,12 +42,13 @@ export type Incoming<R extends Role> = BodyFrom<R extends 'relay' ? 'client' : '
 /** Options of {@link Session}. */
 export interface SessionOptions<R extends Role = Role> {
   role: R
-  provider: CryptoProvider
+  /** The frame crypto; with `sha1` (a full CryptoProvider) when `authKeyId` is not given. */
+  provider: CoreCrypto & { sha1?(data: Uint8Array): Uint8Array }
   /** Local clock, unix ms. */
   now: () => number
   /** The handshake's 256-byte auth_key. The session takes ownership and wipes it on `close()`. */
   authKey: Uint8Array
-  /** key_id(auth_key), when already known (saves a SHA-1). */
+  /** key_id(auth_key), when already known (the handshake's; saves a SHA-1). */
   authKeyId?: Uint8Array
   /** The first server salt (the handshake's). */
   salt: Uint8Array
@@ -140,7 +141,7 @@ function plaintextBuffer(size: number): Uint8Array {
 export class Session<R extends Role = Role> {
   /** Which end this session is. */
   readonly role: R
-  readonly #p: CryptoProvider
+  readonly #p: CoreCrypto
   readonly #now: () => number
   readonly #offset: number
   readonly #authKey: Uint8Array
@@ -179,7 +180,8 @@ export class Session<R extends Role = Role> {
     this.#now = opts.now
     this.#offset = client ? (opts.timeOffset ?? 0) : 0
     this.#authKey = opts.authKey
-    this.#authKeyId = opts.authKeyId?.slice() ?? keyId(opts.provider, opts.authKey)
+    if (opts.authKeyId === undefined && !opts.provider.sha1) throw new TypeError('"authKeyId" expected when the provider has no sha1')
+    this.#authKeyId = opts.authKeyId?.slice() ?? keyIdOf(opts.provider.sha1!(opts.authKey))
     this.#x = client ? 0 : 8
     this.#peerX = client ? 8 : 0
     this.#peer = client ? 'relay' : 'client'

@@ -8,7 +8,7 @@ import type { RelayBody } from '../protocol/schemas/registry.js'
 import type { RpcResultOf } from '../protocol/schemas/rpc.js'
 import type { BackoffOptions } from './backoff.js'
 import type { Transport } from './types.js'
-import type { CryptoProvider } from '../crypto/provider.js'
+import type { ClientCrypto } from '../crypto/provider.js'
 
 /** Where the connection is. */
 export type ConnectionState = 'idle' | 'connecting' | 'handshaking' | 'signing-in' | 'online' | 'offline' | 'closed'
@@ -44,7 +44,8 @@ export interface ConnectionOptions {
   url: string
   /** The relay's pinned Ed25519 public key. */
   serverKey: Uint8Array
-  provider: CryptoProvider
+  /** Frame crypto, and the key operations of the handshake. */
+  provider: ClientCrypto
   /** Tried in order; the first that opens is kept for later reconnects. */
   transports: Transport[]
   token: TokenProvider

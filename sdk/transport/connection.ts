@@ -37,6 +37,8 @@ interface Live {
   transport: Transport
   conn: TransportConnection
   handshake?: ClientHandshake
+  /** Frames that arrived while the (asynchronous) handshake was finishing: handled after it. */
+  early?: Uint8Array[]
   session?: Session<'client'>
   opened: boolean
   lastFrameAt: number
@@ -248,14 +250,28 @@ export class Connection extends EventEmitter<Events> {
     live.lastFrameAt = this.#now()
     live.handshake = new ClientHandshake({ provider: this.#o.provider, now: this.#now, serverKey: this.#o.serverKey })
     this.#transition('handshaking', 'opened', `${live.transport.name} open`)
-    live.conn.send(live.handshake.start())
+    live.handshake.start().then(
+      (hsInit) => this.#live === live && live.conn.send(hsInit),
+      (err: unknown) => this.#live === live && this.#handshakeFailed(live, err),
+    )
+  }
+
+  /** The key operations of the handshake failed (WebCrypto, or its fallback could not load). */
+  #handshakeFailed(live: Live, err: unknown): void {
+    const e = MtChatError.is(err) ? err : new MtChatError('CONNECTION_FAILED', String(err), { op: 'handshake', cause: err })
+    this.emit('error', e)
+    live.conn.close(CLOSE_CODES.HANDSHAKE_FAILED, e.code)
   }
 
   #onFrame(live: Live, frame: Uint8Array): void {
     live.lastFrameAt = this.#now()
     clearTimeout(this.#pongTimer)
     this.#pongTimer = undefined
-    if (!live.session) return this.#onHandshakeFrame(live, frame)
+    if (!live.session) {
+      if (live.early) live.early.push(frame)
+      else void this.#onHandshakeFrame(live, frame)
+      return
+    }
     const r = live.session.unpack(frame)
     if (!r.ok) {
       // Pre-authentication failures are dropped unseen; the rest are the relay's bugs, reported.
@@ -318,9 +334,13 @@ export class Connection extends EventEmitter<Events> {
     }
   }
 
-  #onHandshakeFrame(live: Live, frame: Uint8Array): void {
-    const r = live.handshake?.finish(frame)
-    if (!r) return
+  async #onHandshakeFrame(live: Live, frame: Uint8Array): Promise<void> {
+    if (!live.handshake) return
+    live.early = []
+    const r = await live.handshake.finish(frame)
+    const early = live.early
+    live.early = undefined
+    if (this.#live !== live) return
     if (!r.ok) {
       if (FATAL_HANDSHAKE.has(r.error.code)) this.#fatal = r.error
       this.emit('error', r.error)
@@ -330,6 +350,7 @@ export class Connection extends EventEmitter<Events> {
     live.session = new Session({ role: 'client', provider: this.#o.provider, now: this.#now, ...r.keys })
     this.#transition('signing-in', 'handshake_done', 'handshake verified against the pinned key')
     void this.#signIn(live)
+    for (const f of early) if (this.#live === live) this.#onFrame(live, f)
   }
 
   async #signIn(live: Live): Promise<void> {

@@ -7,6 +7,7 @@
  * Results are validated with the protocol's own result schemas (`parseResult`), so every answer
  * the relay gives in these tests is also checked against docs/PROTOCOL.md §3.
  */
+import { clientCryptoOf } from '../../sdk/crypto/client-crypto.js'
 import WebSocket from 'ws'
 import { nobleProvider } from '../../sdk/crypto/noble.js'
 import type { CryptoProvider } from '../../sdk/crypto/provider.js'
@@ -106,10 +107,10 @@ export class TestClient {
   /** Connects, runs the handshake against the pinned `serverKey` and returns the client. */
   static async connect(baseUrl: string, serverKey: Uint8Array, options: TestClientOptions = {}): Promise<TestClient> {
     const provider = options.provider ?? nobleProvider
-    const hs = new ClientHandshake({ provider, now: Date.now, serverKey })
+    const hs = new ClientHandshake({ provider: clientCryptoOf(provider), now: Date.now, serverKey })
     const timeout = options.timeoutMs ?? 5000
-    const { wire, firstFrame, closed, onFrame } = options.transport === 'poll' ? await openPoll(baseUrl, hs.start(), timeout) : await openWs(baseUrl, hs.start(), timeout)
-    const r = hs.finish(firstFrame)
+    const { wire, firstFrame, closed, onFrame } = options.transport === 'poll' ? await openPoll(baseUrl, await hs.start(), timeout) : await openWs(baseUrl, await hs.start(), timeout)
+    const r = await hs.finish(firstFrame)
     if (!r.ok) {
       wire.close(r.close)
       throw r.error

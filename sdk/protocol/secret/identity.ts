@@ -3,15 +3,16 @@
  * an Ed25519 identity key `IK`, an X25519 identity key `IKdh` signed by it, a signed X25519 prekey
  * `SPK` and a batch of one-time prekeys `OPK`. Also the check of a peer's bundle.
  *
- * Pure: randomness comes from the injected CryptoProvider, the clock from `now`. The SDK persists
- * {@link DeviceKeys.toJSON} after every change (a consumed OPK above all: its private key must not
- * come back after a reload).
+ * Pure: key generation and signatures come from the injected {@link KeyOps} (WebCrypto in a
+ * browser, so they are asynchronous), the clock from `now`. The SDK persists {@link
+ * DeviceKeys.toJSON} after every change (a consumed OPK above all: its private key must not come
+ * back after a reload).
  * @module
  */
 import * as v from 'valibot'
 import { wipe } from '../../crypto/ct.js'
-import { signWithContext, verifyWithContext } from '../../crypto/keys.js'
-import type { CryptoProvider, KeyPair } from '../../crypto/provider.js'
+import { contextMessage, verifyWithContext } from '../../crypto/keys.js'
+import type { CryptoProvider, KeyCrypto, KeyPair } from '../../crypto/provider.js'
 import { MtChatError } from '../../errors.js'
 import { concatBytes, toBase64, writeU32LE } from '../../util/bytes.js'
 import { bytes, date, uint, validate } from '../schemas/common.js'
@@ -62,6 +63,12 @@ export function verifyPeerBundle(p: CryptoProvider, body: unknown): PeerBundle {
   return b
 }
 
+/**
+ * Where {@link DeviceKeys} gets its key pairs and signatures: asynchronous {@link KeyCrypto}, or a
+ * synchronous {@link CryptoProvider} (each result is awaited either way).
+ */
+export type KeyOps = KeyCrypto | CryptoProvider
+
 interface SignedPrekey {
   id: number
   keys: KeyPair
@@ -70,7 +77,9 @@ interface SignedPrekey {
 }
 
 const b64 = (n: number) => bytes({ exact: n })
-const storedKeys = v.strictObject({
+// v1 kept secrets only (the public keys were derived on load); v2 keeps both, so a start-up loads
+// the keys without any curve operation. v1 is still read by `load` (and written back as v2).
+const storedV1 = v.strictObject({
   v: v.literal(1),
   identity_key: b64(32),
   identity_dh: b64(32),
@@ -82,9 +91,28 @@ const storedKeys = v.strictObject({
   one_time_prekeys: v.array(v.strictObject({ id: uint, secret: b64(32) })),
   next_id: uint,
 })
+const storedKeys = v.strictObject({
+  v: v.literal(2),
+  identity_key: b64(32),
+  identity_pub: b64(32),
+  identity_dh: b64(32),
+  identity_dh_pub: b64(32),
+  identity_dh_sig: b64(64),
+  signed_prekeys: v.pipe(
+    v.array(v.strictObject({ id: uint, secret: b64(32), key: b64(32), sig: b64(64), created_at: date })),
+    v.minLength(1),
+  ),
+  one_time_prekeys: v.array(v.strictObject({ id: uint, secret: b64(32), key: b64(32) })),
+  next_id: uint,
+})
 
 /** The JSON-safe stored form of {@link DeviceKeys} (base64 secrets: keep it in the device's storage only). */
 export type DeviceKeysJson = v.InferInput<typeof storedKeys>
+
+const pair = async (secretKey: Uint8Array, derive: (sk: Uint8Array) => Uint8Array | Promise<Uint8Array>): Promise<KeyPair> => ({
+  secretKey,
+  publicKey: await derive(secretKey),
+})
 
 /**
  * A device's identity and prekeys. Mutable: {@link DeviceKeys.replenish}, {@link
@@ -93,13 +121,12 @@ export type DeviceKeysJson = v.InferInput<typeof storedKeys>
  *
  * @example
  * ```ts
- * const keys = DeviceKeys.generate(nobleProvider, { oneTimePrekeys: 100 })
+ * const keys = await DeviceKeys.generate(crypto.keys, { oneTimePrekeys: 100 })
  * await fetch('/v1/keys', { method: 'PUT', body: JSON.stringify(keys.publicBundle('laptop')) })
  * await store.put('device-keys', keys.toJSON())
  * ```
  */
 export class DeviceKeys {
-  readonly #p: CryptoProvider
   readonly #identity: KeyPair
   readonly #identityDh: KeyPair
   readonly #identityDhSig: Uint8Array
@@ -108,15 +135,7 @@ export class DeviceKeys {
   readonly #oneTime = new Map<number, KeyPair>()
   #nextId: number
 
-  private constructor(
-    p: CryptoProvider,
-    identity: KeyPair,
-    identityDh: KeyPair,
-    identityDhSig: Uint8Array,
-    signedPrekeys: SignedPrekey[],
-    nextId: number,
-  ) {
-    this.#p = p
+  private constructor(identity: KeyPair, identityDh: KeyPair, identityDhSig: Uint8Array, signedPrekeys: SignedPrekey[], nextId: number) {
     this.#identity = identity
     this.#identityDh = identityDh
     this.#identityDhSig = identityDhSig
@@ -125,30 +144,42 @@ export class DeviceKeys {
   }
 
   /** Fresh key material: identity keys, one signed prekey and `oneTimePrekeys` one-time prekeys. */
-  static generate(p: CryptoProvider, opts: { oneTimePrekeys?: number; now?: () => number } = {}): DeviceKeys {
-    const identity = p.ed25519Keygen()
-    const identityDh = p.x25519Keygen()
-    const sig = signWithContext(p, 'identityDh', identityDh.publicKey, identity.secretKey)
-    const keys = new DeviceKeys(p, identity, identityDh, sig, [], 1)
-    keys.#signedPrekeys.push(keys.#newSignedPrekey((opts.now ?? Date.now)()))
-    keys.replenish(opts.oneTimePrekeys ?? 100)
+  static async generate(k: KeyOps, opts: { oneTimePrekeys?: number; now?: () => number } = {}): Promise<DeviceKeys> {
+    const identity = await k.ed25519Keygen()
+    const identityDh = await k.x25519Keygen()
+    const sig = await k.ed25519Sign(contextMessage('identityDh', identityDh.publicKey), identity.secretKey)
+    const keys = new DeviceKeys(identity, identityDh, sig, [], 1)
+    keys.#signedPrekeys.push(await keys.#newSignedPrekey(k, (opts.now ?? Date.now)()))
+    await keys.replenish(k, opts.oneTimePrekeys ?? 100)
     return keys
   }
 
   /** Restores keys saved with {@link DeviceKeys.toJSON}; SCHEMA_INVALID when the JSON is damaged. */
-  static fromJSON(p: CryptoProvider, json: unknown): DeviceKeys {
+  static fromJSON(json: unknown): DeviceKeys {
     const s = validate(storedKeys, json, 'secret.deviceKeys.fromJSON')
-    const identity = { secretKey: s.identity_key, publicKey: p.ed25519PublicKey(s.identity_key) }
-    const identityDh = { secretKey: s.identity_dh, publicKey: p.x25519PublicKey(s.identity_dh) }
-    const spks = s.signed_prekeys.map((k) => ({
-      id: k.id,
-      keys: { secretKey: k.secret, publicKey: p.x25519PublicKey(k.secret) },
-      sig: k.sig,
-      createdAt: k.created_at,
-    }))
-    const keys = new DeviceKeys(p, identity, identityDh, s.identity_dh_sig, spks, s.next_id)
-    for (const k of s.one_time_prekeys)
-      keys.#oneTime.set(k.id, { secretKey: k.secret, publicKey: p.x25519PublicKey(k.secret) })
+    const keys = new DeviceKeys(
+      { secretKey: s.identity_key, publicKey: s.identity_pub },
+      { secretKey: s.identity_dh, publicKey: s.identity_dh_pub },
+      s.identity_dh_sig,
+      s.signed_prekeys.map((x) => ({ id: x.id, keys: { secretKey: x.secret, publicKey: x.key }, sig: x.sig, createdAt: x.created_at })),
+      s.next_id,
+    )
+    for (const x of s.one_time_prekeys) keys.#oneTime.set(x.id, { secretKey: x.secret, publicKey: x.key })
+    return keys
+  }
+
+  /**
+   * {@link DeviceKeys.fromJSON} for every stored form: the first one (v1, secrets only, from
+   * before public keys were stored) has its public keys derived.
+   */
+  static async load(k: KeyOps, json: unknown): Promise<DeviceKeys> {
+    if ((json as { v?: unknown } | null)?.v !== 1) return DeviceKeys.fromJSON(json)
+    const s = validate(storedV1, json, 'secret.deviceKeys.fromJSON')
+    const x25519 = (sk: Uint8Array) => k.x25519PublicKey(sk)
+    const spks: SignedPrekey[] = []
+    for (const x of s.signed_prekeys) spks.push({ id: x.id, keys: await pair(x.secret, x25519), sig: x.sig, createdAt: x.created_at })
+    const keys = new DeviceKeys(await pair(s.identity_key, (sk) => k.ed25519PublicKey(sk)), await pair(s.identity_dh, x25519), s.identity_dh_sig, spks, s.next_id)
+    for (const x of s.one_time_prekeys) keys.#oneTime.set(x.id, await pair(x.secret, x25519))
     return keys
   }
 
@@ -179,24 +210,23 @@ export class DeviceKeys {
   }
 
   /** Generates one-time prekeys until `target` are held (at most {@link MAX_ONE_TIME_PREKEYS}); returns the new ids. */
-  replenish(target: number): number[] {
+  async replenish(k: KeyOps, target: number): Promise<number[]> {
     if (!Number.isInteger(target) || target < 0 || target > MAX_ONE_TIME_PREKEYS)
       throw new RangeError(`"target" expected an integer in 0..${MAX_ONE_TIME_PREKEYS}, got ${target}`)
-    const added: number[] = []
-    while (this.#oneTime.size < target) {
+    const fresh = await Promise.all(Array.from({ length: Math.max(0, target - this.#oneTime.size) }, () => k.x25519Keygen()))
+    return fresh.map((keys) => {
       const id = this.#takeId()
-      this.#oneTime.set(id, this.#p.x25519Keygen())
-      added.push(id)
-    }
-    return added
+      this.#oneTime.set(id, keys)
+      return id
+    })
   }
 
   /**
    * Makes a new signed prekey current. The `keep` previous ones stay for inits made from an
    * older bundle; older ones are zeroized.
    */
-  rotateSignedPrekey(opts: { now?: () => number; keep?: number } = {}): void {
-    this.#signedPrekeys.push(this.#newSignedPrekey((opts.now ?? Date.now)()))
+  async rotateSignedPrekey(k: KeyOps, opts: { now?: () => number; keep?: number } = {}): Promise<void> {
+    this.#signedPrekeys.push(await this.#newSignedPrekey(k, (opts.now ?? Date.now)()))
     const keep = 1 + (opts.keep ?? 1)
     while (this.#signedPrekeys.length > keep) wipe(this.#signedPrekeys.shift()!.keys.secretKey)
   }
@@ -248,17 +278,23 @@ export class DeviceKeys {
   /** The stored form, with secrets in base64. Keep it in the device's storage only. */
   toJSON(): DeviceKeysJson {
     return {
-      v: 1,
+      v: 2,
       identity_key: toBase64(this.#identity.secretKey),
+      identity_pub: toBase64(this.#identity.publicKey),
       identity_dh: toBase64(this.#identityDh.secretKey),
+      identity_dh_pub: toBase64(this.#identityDh.publicKey),
       identity_dh_sig: toBase64(this.#identityDhSig),
       signed_prekeys: this.#signedPrekeys.map((k) => ({
         id: k.id,
         secret: toBase64(k.keys.secretKey),
+        key: toBase64(k.keys.publicKey),
         sig: toBase64(k.sig),
         created_at: k.createdAt,
       })),
-      one_time_prekeys: this.oneTimePrekeyIds.map((id) => ({ id, secret: toBase64(this.#oneTime.get(id)!.secretKey) })),
+      one_time_prekeys: this.oneTimePrekeyIds.map((id) => {
+        const k = this.#oneTime.get(id)!
+        return { id, secret: toBase64(k.secretKey), key: toBase64(k.publicKey) }
+      }),
       next_id: this.#nextId,
     }
   }
@@ -271,10 +307,10 @@ export class DeviceKeys {
     this.#oneTime.clear()
   }
 
-  #newSignedPrekey(createdAt: number): SignedPrekey {
+  async #newSignedPrekey(k: KeyOps, createdAt: number): Promise<SignedPrekey> {
+    const keys = await k.x25519Keygen()
     const id = this.#takeId()
-    const keys = this.#p.x25519Keygen()
-    const sig = signWithContext(this.#p, 'signedPrekey', signedPrekeyBody(id, keys.publicKey), this.#identity.secretKey)
+    const sig = await k.ed25519Sign(contextMessage('signedPrekey', signedPrekeyBody(id, keys.publicKey)), this.#identity.secretKey)
     return { id, keys, sig, createdAt }
   }
 

@@ -105,7 +105,7 @@ export async function startRelay(o: StartOptions = {}): Promise<TestRelay> {
       return c
     },
     async publishKeys(user, deviceId, oneTimePrekeys = 20) {
-      const keys = DeviceKeys.generate(nodeProvider, { oneTimePrekeys })
+      const keys = await DeviceKeys.generate(nodeProvider, { oneTimePrekeys })
       const res = await fetch(`${url}/v1/keys`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },

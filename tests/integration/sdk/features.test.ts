@@ -52,7 +52,7 @@ describe('chat features', () => {
     const onChat = collect<IdentityChangedEvent>(a.secretChat(ub.id), 'identityChanged')
     // Someone publishes other keys for b's device (a reinstall, or an attacker with b's password).
     const { deviceId } = await b.me()
-    const other = DeviceKeys.generate(nodeProvider, { oneTimePrekeys: 5 })
+    const other = await DeviceKeys.generate(nodeProvider, { oneTimePrekeys: 5 })
     const res = await h.relay.api.request('PUT', '/v1/keys', { token: ub.token, body: other.publicBundle(deviceId) })
     expect(res.status).toBe(200)
     await until(() => changed.length === 1, 10_000, 'identityChanged')

@@ -8,6 +8,7 @@
  * instead of being skipped by pts. Acks are translated back, so what the policy drops is acked
  * upstream — the real relay forgets it, and only the secret layer's resend can repair the gap.
  */
+import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { AddressInfo } from 'node:net'
 import { nodeProvider } from '../../../sdk/crypto/node.js'
@@ -109,15 +110,22 @@ export class HostileRelay {
     let us: Session<'client'> | undefined
     const up = new WebSocket(this.upstream.replace(/^http/, 'ws') + '/v1/ws')
     up.binaryType = 'arraybuffer'
-    const chs = new ClientHandshake({ provider: p, now: Date.now, serverKey: this.upstreamKey })
+    const chs = new ClientHandshake({ provider: clientCryptoOf(p), now: Date.now, serverKey: this.upstreamKey })
     const upReady = new Promise<void>((resolve) => {
-      up.once('open', () => up.send(chs.start()))
+      up.once('open', () => void chs.start().then((f) => up.send(f)))
+      // Frames after hs_ok wait until the (asynchronous) handshake has finished.
+      const early: Uint8Array[] = []
       up.once('message', (data: ArrayBuffer) => {
-        const r = chs.finish(new Uint8Array(data))
-        if (!r.ok) return down.close(1011)
-        us = new Session({ role: 'client', provider: p, now: Date.now, ...r.keys })
-        up.on('message', (d: ArrayBuffer) => onUp(new Uint8Array(d)))
-        resolve()
+        const onEarly = (d: ArrayBuffer) => early.push(new Uint8Array(d))
+        up.on('message', onEarly)
+        void chs.finish(new Uint8Array(data)).then((r) => {
+          up.off('message', onEarly)
+          if (!r.ok) return down.close(1011)
+          us = new Session({ role: 'client', provider: p, now: Date.now, ...r.keys })
+          up.on('message', (d: ArrayBuffer) => onUp(new Uint8Array(d)))
+          for (const f of early) onUp(f)
+          resolve()
+        })
       })
     })
     const reqs = new Map<bigint, { down: bigint; method: string }>() // upstream request id → client's

@@ -21,8 +21,8 @@ function codeOf(r: UnpackResult<unknown>): string {
 }
 
 /** A session pair plus crafting in both directions with sensible defaults. */
-function setup(opts: Parameters<typeof sessionPair>[0] = {}) {
-  const pair = sessionPair(opts)
+async function setup(opts: Parameters<typeof sessionPair>[0] = {}) {
+  const pair = await sessionPair(opts)
   const { keys, client, clock } = pair
   const base = (bits: bigint, body: Uint8Array): Craft => ({
     salt: keys.salt,
@@ -41,8 +41,8 @@ function setup(opts: Parameters<typeof sessionPair>[0] = {}) {
 }
 
 describe('replay', () => {
-  it('a replayed frame is MSG_ID_TOO_LOW (16), in both directions', () => {
-    const { client, relay } = setup()
+  it('a replayed frame is MSG_ID_TOO_LOW (16), in both directions', async () => {
+    const { client, relay } = await setup()
     const f = client.pack(send).frame
     expect(codeOf(relay.unpack(f))).toBe('accepted')
     const again = relay.unpack(f)
@@ -57,8 +57,8 @@ describe('replay', () => {
 })
 
 describe('msg_id', () => {
-  it('too old (20), too far ahead (17) and wrong low bits (18) from the client', () => {
-    const { fromClient, relay, clock } = setup({ relay: { maxPreAuthFailures: Infinity } })
+  it('too old (20), too far ahead (17) and wrong low bits (18) from the client', async () => {
+    const { fromClient, relay, clock } = await setup({ relay: { maxPreAuthFailures: Infinity } })
     const id = (dt: number, bits: bigint) => (msgIdAt(clock.t + dt) & ~3n) | bits
     const cases: [bigint, string, number][] = [
       [id(-301_000, 0n), 'MSG_ID_TOO_OLD', 20],
@@ -75,8 +75,8 @@ describe('msg_id', () => {
     expect(codeOf(relay.unpack(fromClient()))).toBe('accepted')
   })
 
-  it('too old, too far ahead and wrong low bits (0 or 2) from the relay', () => {
-    const { fromRelay, client, relay, clock } = setup()
+  it('too old, too far ahead and wrong low bits (0 or 2) from the relay', async () => {
+    const { fromRelay, client, relay, clock } = await setup()
     const id = (dt: number, bits: bigint) => (msgIdAt(clock.t + dt) & ~3n) | bits
     relay.unpack(client.pack(send).frame)
     expect(codeOf(client.unpack(fromRelay({ msgId: id(-301_000, 1n) })))).toBe('MSG_ID_TOO_OLD')
@@ -88,8 +88,8 @@ describe('msg_id', () => {
 })
 
 describe('seq_no', () => {
-  it('too high (33), too low (32) and wrong parity (35, 34) from the client', () => {
-    const { fromClient, relay, clock } = setup()
+  it('too high (33), too low (32) and wrong parity (35, 34) from the client', async () => {
+    const { fromClient, relay, clock } = await setup()
     const ping = encodeBody({ _: 'ping', ping_id: 9n })
     const at = (ms: number) => msgIdAt(clock.t + ms) & ~3n
     expect(codeOf(relay.unpack(fromClient({ msgId: at(1), seqNo: 3 })))).toBe('SEQ_NO_TOO_HIGH')
@@ -107,8 +107,8 @@ describe('seq_no', () => {
     expect(codeOf(relay.unpack(fromClient({ msgId: at(7), seqNo: 3 })))).toBe('accepted')
   })
 
-  it('too high, too low and wrong parity from the relay', () => {
-    const { fromRelay, client, relay, clock } = setup()
+  it('too high, too low and wrong parity from the relay', async () => {
+    const { fromRelay, client, relay, clock } = await setup()
     relay.unpack(client.pack(send).frame)
     const at = (ms: number) => (msgIdAt(clock.t + ms) & ~3n) | 1n
     const pong = encodeBody({ _: 'pong', msg_id: 1n, ping_id: 1n })
@@ -123,27 +123,27 @@ describe('seq_no', () => {
 })
 
 describe('keys and session', () => {
-  it('a wrong auth_key_id is FRAME_UNKNOWN_KEY, before any decryption, with nothing sent back', () => {
-    const { client, relay } = setup()
+  it('a wrong auth_key_id is FRAME_UNKNOWN_KEY, before any decryption, with nothing sent back', async () => {
+    const { client, relay } = await setup()
     const f = client.pack(send).frame.slice()
     f[0] ^= 0x80
     const r = relay.unpack(f)
     expect(codeOf(r)).toBe('FRAME_UNKNOWN_KEY')
     expect(r.ok || [r.preAuth, r.notify]).toEqual([true, undefined])
-    const other = sessionPair().client // another connection's key
+    const other = await (await sessionPair()).client // another connection's key
     expect(codeOf(relay.unpack(other.pack(send).frame))).toBe('FRAME_UNKNOWN_KEY')
   })
 
-  it('a wrong session_id is FRAME_BAD_SESSION and closes the connection (4002)', () => {
-    const { fromClient, client, relay } = setup()
+  it('a wrong session_id is FRAME_BAD_SESSION and closes the connection (4002)', async () => {
+    const { fromClient, client, relay } = await setup()
     expect(codeOf(relay.unpack(client.pack(send).frame))).toBe('accepted')
     const r = relay.unpack(fromClient({ sessionId: new Uint8Array(8).fill(9), seqNo: 3 }))
     expect(codeOf(r)).toBe('FRAME_BAD_SESSION')
     expect(r.ok || [r.close, r.notify]).toEqual([4002, undefined])
   })
 
-  it('reflection: a frame fed back to its own sender fails msg_key because x differs', () => {
-    const { client, relay } = setup()
+  it('reflection: a frame fed back to its own sender fails msg_key because x differs', async () => {
+    const { client, relay } = await setup()
     const f = client.pack(send).frame
     expect(codeOf(client.unpack(f))).toBe('FRAME_BAD_MSG_KEY')
     relay.unpack(f)
@@ -152,8 +152,8 @@ describe('keys and session', () => {
 })
 
 describe('salt', () => {
-  it('a stale salt gets bad_server_salt with the new salt; the client adopts it and re-sends under a new msg_id', () => {
-    const { client, relay, clock } = setup()
+  it('a stale salt gets bad_server_salt with the new salt; the client adopts it and re-sends under a new msg_id', async () => {
+    const { client, relay, clock } = await setup()
     expect(codeOf(relay.unpack(client.pack(send).frame))).toBe('accepted')
     relay.takeSaltAnnouncement() // announced, but the client never got it
     clock.advance(SALT_PERIOD_MS + SALT_GRACE_MS + 1)
@@ -173,15 +173,15 @@ describe('salt', () => {
     expect(codeOf(relay.unpack(resent.frame))).toBe('accepted')
   })
 
-  it('a salt nobody issued is refused even at time zero of the session', () => {
-    const { fromClient, relay } = setup()
+  it('a salt nobody issued is refused even at time zero of the session', async () => {
+    const { fromClient, relay } = await setup()
     expect(codeOf(relay.unpack(fromClient({ salt: new Uint8Array(8).fill(0x5a) })))).toBe('BAD_SERVER_SALT')
   })
 })
 
 describe('length and padding (pre-authentication)', () => {
-  it('padding < 12 or > 1024 is FRAME_BAD_PADDING; a length beyond the payload FRAME_BAD_LENGTH', () => {
-    const { fromClient, relay } = setup({ relay: { maxPreAuthFailures: Infinity } })
+  it('padding < 12 or > 1024 is FRAME_BAD_PADDING; a length beyond the payload FRAME_BAD_LENGTH', async () => {
+    const { fromClient, relay } = await setup({ relay: { maxPreAuthFailures: Infinity } })
     const body = new Uint8Array(20).fill(0x20) // 32 + 20 + 1036 = 1088, aligned, padding too long
     expect(codeOf(relay.unpack(fromClient({ body: new Uint8Array(21), padding: new Uint8Array(11) })))).toBe('FRAME_BAD_PADDING')
     expect(codeOf(relay.unpack(fromClient({ body, padding: new Uint8Array(1036) })))).toBe('FRAME_BAD_PADDING')
@@ -191,8 +191,8 @@ describe('length and padding (pre-authentication)', () => {
 })
 
 describe('in-session reordering (Albrecht et al. 2022, attack 1)', () => {
-  it('an older frame delivered after a newer one is MSG_ID_TOO_LOW (reordered)', () => {
-    const { client, relay } = setup()
+  it('an older frame delivered after a newer one is MSG_ID_TOO_LOW (reordered)', async () => {
+    const { client, relay } = await setup()
     const a = client.pack({ _: 'ping', ping_id: 1n })
     const b = client.pack({ _: 'ping', ping_id: 2n })
     expect(codeOf(relay.unpack(b.frame))).toBe('accepted')
@@ -201,16 +201,16 @@ describe('in-session reordering (Albrecht et al. 2022, attack 1)', () => {
     expect(r.ok || r.error.details.reason).toBe('reordered')
   })
 
-  it('a content frame that overtakes an earlier one is SEQ_NO_TOO_HIGH, so nothing is accepted out of order', () => {
-    const { client, relay } = setup()
+  it('a content frame that overtakes an earlier one is SEQ_NO_TOO_HIGH, so nothing is accepted out of order', async () => {
+    const { client, relay } = await setup()
     const a = client.pack(send)
     const b = client.pack(send)
     expect(codeOf(relay.unpack(b.frame))).toBe('SEQ_NO_TOO_HIGH')
     expect(codeOf(relay.unpack(a.frame))).toBe('accepted')
   })
 
-  it('whatever an attacker does to the order (drop, duplicate, permute), what is accepted is in send order (property)', () => {
-    const { client, keys, clock } = setup()
+  it('whatever an attacker does to the order (drop, duplicate, permute), what is accepted is in send order (property)', async () => {
+    const { client, keys, clock } = await setup()
     const sent = Array.from({ length: 12 }, (_, i) =>
       i % 3 === 0 ? client.pack({ _: 'ping', ping_id: BigInt(i) }) : client.pack({ ...send, random_id: i.toString(16).padStart(16, '0') }),
     )
@@ -232,8 +232,8 @@ describe('in-session reordering (Albrecht et al. 2022, attack 1)', () => {
 })
 
 describe('no re-encryption under an old msg_id (Albrecht et al. 2022, attack 2)', () => {
-  it('resend returns the identical bytes; a new pack gets a new msg_id; the repeat is refused as a duplicate', () => {
-    const { client, relay } = setup()
+  it('resend returns the identical bytes; a new pack gets a new msg_id; the repeat is refused as a duplicate', async () => {
+    const { client, relay } = await setup()
     const first = client.pack(send)
     const repeat = client.resend(first.msgId)
     expect(repeat).toBe(first.frame)
@@ -245,16 +245,16 @@ describe('no re-encryption under an old msg_id (Albrecht et al. 2022, attack 2)'
     expect(codeOf(relay.unpack(again.frame))).toBe('accepted')
   })
 
-  it('never hands out a msg_id twice, even with a frozen clock and identical bodies', () => {
-    const { client } = setup()
+  it('never hands out a msg_id twice, even with a frozen clock and identical bodies', async () => {
+    const { client } = await setup()
     const ids = new Set(Array.from({ length: 500 }, () => client.pack(send).msgId))
     expect(ids.size).toBe(500)
   })
 })
 
 describe('pre-authentication failures are indistinguishable (Albrecht et al. 2022, attack 3)', () => {
-  it('every pre-auth failure gives the peer the same outward result and leaves the session untouched', () => {
-    const { client, relay, fromClient } = setup({ relay: { maxPreAuthFailures: Infinity } })
+  it('every pre-auth failure gives the peer the same outward result and leaves the session untouched', async () => {
+    const { client, relay, fromClient } = await setup({ relay: { maxPreAuthFailures: Infinity } })
     const good = client.pack(send).frame
     const flip = (i: number) => {
       const f = good.slice()
@@ -283,8 +283,8 @@ describe('pre-authentication failures are indistinguishable (Albrecht et al. 202
     expect(codeOf(relay.unpack(good))).toBe('accepted')
   })
 
-  it('after 10 pre-auth failures the answer is to close (4002), whatever the reasons', () => {
-    const { client, relay } = setup()
+  it('after 10 pre-auth failures the answer is to close (4002), whatever the reasons', async () => {
+    const { client, relay } = await setup()
     const good = client.pack(send).frame
     const results = Array.from({ length: 10 }, (_, i) => {
       const f = good.slice()
@@ -304,8 +304,8 @@ describe('tampering with an encrypted frame (property)', () => {
   }
 
   for (const direction of ['client → relay', 'relay → client'] as const) {
-    it(`${direction}: any single bit flip, truncation or extension is rejected before authentication`, () => {
-      const { client, relay } = setup({ client: { maxPreAuthFailures: Infinity }, relay: { maxPreAuthFailures: Infinity } })
+    it(`${direction}: any single bit flip, truncation or extension is rejected before authentication`, async () => {
+      const { client, relay } = await setup({ client: { maxPreAuthFailures: Infinity }, relay: { maxPreAuthFailures: Infinity } })
       relay.unpack(client.pack(send).frame)
       const [sender, receiver] = direction === 'client → relay' ? [client, relay] : [relay, client]
       const pack = () =>
@@ -342,8 +342,8 @@ describe('tampering with an encrypted frame (property)', () => {
 })
 
 describe('garbage (fuzz)', () => {
-  it('unpack never throws: arbitrary bytes, or bytes behind the right auth_key_id, are pre-auth rejections', () => {
-    const { relay, keys } = setup({ relay: { maxPreAuthFailures: Infinity } })
+  it('unpack never throws: arbitrary bytes, or bytes behind the right auth_key_id, are pre-auth rejections', async () => {
+    const { relay, keys } = await setup({ relay: { maxPreAuthFailures: Infinity } })
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (junk, keyed) => {
         const frame = keyed ? Uint8Array.from([...keys.authKeyId, ...junk]) : junk
@@ -355,8 +355,8 @@ describe('garbage (fuzz)', () => {
     )
   })
 
-  it('an authenticated frame with any body never throws: accepted, or refused with a schema code', () => {
-    const { fromClient, relay, clock } = setup()
+  it('an authenticated frame with any body never throws: accepted, or refused with a schema code', async () => {
+    const { fromClient, relay, clock } = await setup()
     let n = 0 // content positions the relay has counted
     let t = 0
     fc.assert(

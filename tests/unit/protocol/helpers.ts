@@ -3,6 +3,7 @@
  * docs/PROTOCOL.md and for exact-bytes assertions), a clock the test moves, a handshaken
  * client/relay session pair, and a way to craft frames a correct sender would never make.
  */
+import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { nobleProvider } from '../../../sdk/crypto/noble.js'
 import type { CryptoProvider } from '../../../sdk/crypto/provider.js'
 import { sealFrame } from '../../../sdk/protocol/frame.js'
@@ -86,15 +87,15 @@ export function testClock(start = 1_750_000_000_000) {
 }
 
 /** Everything a session test needs: a relay key, both handshakes done, both sessions. */
-export function sessionPair(opts: { clock?: ReturnType<typeof testClock>; client?: Partial<SessionOptions<'client'>>; relay?: Partial<SessionOptions<'relay'>> } = {}) {
+export async function sessionPair(opts: { clock?: ReturnType<typeof testClock>; client?: Partial<SessionOptions<'client'>>; relay?: Partial<SessionOptions<'relay'>> } = {}) {
   const clock = opts.clock ?? testClock()
   const p = nobleProvider
   const server = p.ed25519Keygen()
-  const ch = new ClientHandshake({ provider: p, now: clock.now, serverKey: server.publicKey })
+  const ch = new ClientHandshake({ provider: clientCryptoOf(p), now: clock.now, serverKey: server.publicKey })
   const rh = new RelayHandshake({ provider: p, now: clock.now, secretKey: server.secretKey })
-  const a = rh.answer(ch.start())
+  const a = rh.answer(await ch.start())
   if (!a.ok) throw a.error
-  const b = ch.finish(a.frame)
+  const b = await ch.finish(a.frame)
   if (!b.ok) throw b.error
   const keys: HandshakeKeys = { ...b.keys, authKey: b.keys.authKey.slice() }
   const client = new Session({ role: 'client', provider: p, now: clock.now, ...b.keys, ...opts.client })

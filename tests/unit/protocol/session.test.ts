@@ -14,8 +14,8 @@ function ok<B>(r: { ok: true; body: B } | { ok: false; error: Error }): B {
 }
 
 describe('session: request and answer', () => {
-  it('carries a typed request to the relay and the answer back', () => {
-    const { client, relay } = sessionPair()
+  it('carries a typed request to the relay and the answer back', async () => {
+    const { client, relay } = await sessionPair()
     const req = client.pack(send)
     expect(req.msgId & 3n).toBe(0n)
     expect(req.seqNo).toBe(1)
@@ -28,8 +28,8 @@ describe('session: request and answer', () => {
     expect(back).toEqual({ _: 'rpc_result', req_msg_id: req.msgId, result: { pts: 7 } })
   })
 
-  it('numbers content odd and service even on both sides, pushes ≡ 3 mod 4', () => {
-    const { client, relay } = sessionPair()
+  it('numbers content odd and service even on both sides, pushes ≡ 3 mod 4', async () => {
+    const { client, relay } = await sessionPair()
     const seqs = [client.pack(send), client.pack({ _: 'ping', ping_id: 5n }), client.pack(send)].map((x) => {
       expect(relay.unpack(x.frame).ok).toBe(true)
       return x.seqNo
@@ -44,16 +44,16 @@ describe('session: request and answer', () => {
     expect(ok(client.unpack(pong.frame))._).toBe('pong')
   })
 
-  it('relay: binds the session_id of the first client frame and sends nothing before it', () => {
-    const { client, relay } = sessionPair()
+  it('relay: binds the session_id of the first client frame and sends nothing before it', async () => {
+    const { client, relay } = await sessionPair()
     expect(relay.sessionId).toBeUndefined()
     expect(() => relay.pack({ _: 'pong', msg_id: 1n, ping_id: 1n })).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }))
     relay.unpack(client.pack(send).frame)
     expect(relay.sessionId).toEqual(client.sessionId)
   })
 
-  it('client: collects the relay content msg_ids into one msgs_ack, not service ones', () => {
-    const { client, relay } = sessionPair()
+  it('client: collects the relay content msg_ids into one msgs_ack, not service ones', async () => {
+    const { client, relay } = await sessionPair()
     relay.unpack(client.pack(send).frame)
     const a = relay.pack({ _: 'updates', updates: [{ _: 'update.typing', peer: 3 }], pts: 1 })
     const b = relay.pack({ _: 'rpc_result', req_msg_id: 4n, result: {} })
@@ -66,9 +66,9 @@ describe('session: request and answer', () => {
     expect(ok(relay.unpack(ack.frame))).toEqual({ _: 'msgs_ack', msg_ids: [a.msgId] })
   })
 
-  it('uses the handshake clock offset: a client whose clock is 400 s slow is accepted only with it', () => {
+  it('uses the handshake clock offset: a client whose clock is 400 s slow is accepted only with it', async () => {
     const clock = testClock()
-    const { keys } = sessionPair({ clock })
+    const { keys } = await sessionPair({ clock })
     const slow = () => clock.t - 400_000
     const fresh = (role: 'client' | 'relay', now: () => number, timeOffset?: number) =>
       new Session({ role, provider: p, now, timeOffset, authKey: keys.authKey.slice(), salt: keys.salt })
@@ -80,8 +80,8 @@ describe('session: request and answer', () => {
 })
 
 describe('session: salts', () => {
-  it('relay announces current and next salt once bound, the client adopts them and keeps working across rotation', () => {
-    const { client, relay, clock } = sessionPair()
+  it('relay announces current and next salt once bound, the client adopts them and keeps working across rotation', async () => {
+    const { client, relay, clock } = await sessionPair()
     expect(relay.takeSaltAnnouncement()).toBeUndefined() // not bound yet
     ok(relay.unpack(client.pack(send).frame))
     const ann = relay.takeSaltAnnouncement()
@@ -98,8 +98,8 @@ describe('session: salts', () => {
 })
 
 describe('session: resend and close', () => {
-  it('resend returns the exact bytes of a packed frame until its answer arrives', () => {
-    const { client, relay } = sessionPair()
+  it('resend returns the exact bytes of a packed frame until its answer arrives', async () => {
+    const { client, relay } = await sessionPair()
     const req = client.pack(send)
     expect(client.resend(req.msgId)).toBe(req.frame)
     ok(relay.unpack(req.frame))
@@ -107,8 +107,8 @@ describe('session: resend and close', () => {
     expect(client.resend(req.msgId)).toBeUndefined()
   })
 
-  it('keeps at most retainSent frames; the relay keeps none by default', () => {
-    const { client, relay } = sessionPair({ client: { retainSent: 2 } })
+  it('keeps at most retainSent frames; the relay keeps none by default', async () => {
+    const { client, relay } = await sessionPair({ client: { retainSent: 2 } })
     const [a, b, c] = [client.pack(send), client.pack(send), client.pack(send)]
     expect([client.resend(a.msgId), client.resend(b.msgId), client.resend(c.msgId)]).toEqual([undefined, b.frame, c.frame])
     relay.unpack(a.frame)
@@ -116,7 +116,7 @@ describe('session: resend and close', () => {
     expect(relay.resend(x.msgId)).toBeUndefined()
   })
 
-  it('close wipes the auth_key it was given and refuses further work', () => {
+  it('close wipes the auth_key it was given and refuses further work', async () => {
     const authKey = p.randomBytes(256)
     const s = new Session({ role: 'client', provider: p, now: Date.now, authKey, salt: new Uint8Array(8) })
     const frame = s.pack(send).frame
@@ -129,29 +129,29 @@ describe('session: resend and close', () => {
     s.close()
   })
 
-  it('refuses to pack a body beyond the maximum frame size with PAYLOAD_TOO_LARGE, without using a msg_id', () => {
-    const { client, relay } = sessionPair({ client: { maxFrameSize: 512 } })
+  it('refuses to pack a body beyond the maximum frame size with PAYLOAD_TOO_LARGE, without using a msg_id', async () => {
+    const { client, relay } = await sessionPair({ client: { maxFrameSize: 512 } })
     expect(() => client.pack({ ...send, text: 'x'.repeat(600) })).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }))
     const next = client.pack(send)
     expect(next.seqNo).toBe(1)
     expect(relay.unpack(next.frame).ok).toBe(true)
   })
 
-  it('pads with 12..27 bytes plus up to paddingBlocks random blocks', () => {
+  it('pads with 12..27 bytes plus up to paddingBlocks random blocks', async () => {
     const sizes = new Set<number>()
-    const { client } = sessionPair({ client: { paddingBlocks: 3 } })
+    const { client } = await sessionPair({ client: { paddingBlocks: 3 } })
     for (let i = 0; i < 200; i++) sizes.add(client.pack({ _: 'ping', ping_id: 1n }).frame.length)
     const min = Math.min(...sizes)
     expect([...sizes].sort((a, b) => a - b)).toEqual([min, min + 16, min + 32, min + 48])
-    const fixed = sessionPair({ client: { paddingBlocks: 0 } }).client
+    const fixed = await (await sessionPair({ client: { paddingBlocks: 0 } })).client
     expect(new Set(Array.from({ length: 20 }, () => fixed.pack({ _: 'ping', ping_id: 1n }).frame.length)).size).toBe(1)
-    expect(() => sessionPair({ client: { paddingBlocks: 63 } })).toThrow(RangeError)
+    await expect(sessionPair({ client: { paddingBlocks: 63 } })).rejects.toThrow(RangeError)
   })
 })
 
 describe('session: bodies', () => {
-  it('relay answers a body that fails its schema with rpc_error naming the field, and stays in step', () => {
-    const { client, relay } = sessionPair()
+  it('relay answers a body that fails its schema with rpc_error naming the field, and stays in step', async () => {
+    const { client, relay } = await sessionPair()
     const bad = client.pack({ ...send, peer: -1 } as ClientBody)
     const r = relay.unpack(bad.frame)
     expect(r.ok).toBe(false)
@@ -164,8 +164,8 @@ describe('session: bodies', () => {
     expect(relay.unpack(client.pack(send).frame).ok).toBe(true)
   })
 
-  it('relay refuses a type the client may not send (SCHEMA_UNKNOWN_TYPE), and an unknown one', () => {
-    const { client, relay } = sessionPair()
+  it('relay refuses a type the client may not send (SCHEMA_UNKNOWN_TYPE), and an unknown one', async () => {
+    const { client, relay } = await sessionPair()
     for (const body of [{ _: 'rpc_result', req_msg_id: 1n, result: {} }, { _: 'messages.explode' }]) {
       const r = relay.unpack(client.pack(body as unknown as ClientBody).frame)
       expect(r.ok || r.error.code).toBe('SCHEMA_UNKNOWN_TYPE')
@@ -173,16 +173,16 @@ describe('session: bodies', () => {
     expect(relay.unpack(client.pack(send).frame).ok).toBe(true)
   })
 
-  it('client drops an invalid relay body without notifying', () => {
-    const { client, relay } = sessionPair()
+  it('client drops an invalid relay body without notifying', async () => {
+    const { client, relay } = await sessionPair()
     relay.unpack(client.pack(send).frame)
     const r = client.unpack(relay.pack({ _: 'rpc_result', req_msg_id: 1n, result: 5 } as unknown as RelayBody).frame)
     expect(r.ok || r.error.code).toBe('SCHEMA_INVALID')
     expect(r.ok || r.notify).toBeUndefined()
   })
 
-  it('decodes byte and u64 fields to Uint8Array and bigint', () => {
-    const { client, relay } = sessionPair()
+  it('decodes byte and u64 fields to Uint8Array and bigint', async () => {
+    const { client, relay } = await sessionPair()
     relay.unpack(client.pack(send).frame)
     const salt = new Uint8Array(8).fill(7)
     const body = ok(client.unpack(relay.pack({ _: 'server_salts', salts: [{ salt, valid_since: 1, valid_until: 2 }] }).frame))

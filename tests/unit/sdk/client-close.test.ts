@@ -34,7 +34,8 @@ describe('Client.close', () => {
 
   it('a send still being stored when the client closes rejects, and opens no new connection', async () => {
     const relay = new FakeRelay()
-    // A storage whose batches wait for the test: the send is caught inside its storage write.
+    // A storage whose outbox writes wait for the test: the send is caught inside its storage write
+    // (the device keys' first write, which runs after sign-in, goes through).
     const inner = memoryStorage()
     let held: (() => void) | undefined
     let hold = false
@@ -45,7 +46,7 @@ describe('Client.close', () => {
       delete: (s, k) => storage.batch([{ op: 'delete', store: s, key: k }]),
       list: (s, o) => inner.list(s, o),
       batch: async (ops) => {
-        if (hold) await new Promise<void>((r) => (held = r))
+        if (hold && ops.some((o) => o.store === 'outbox')) await new Promise<void>((r) => (held = r))
         return inner.batch(ops)
       },
       clear: () => inner.clear(),

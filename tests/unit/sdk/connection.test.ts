@@ -1,5 +1,6 @@
 // The connection state machine against the in-process fake relay: states, pinned key, token
 // refresh, reconnect and transport fallback, RPC errors and timeouts, salts, acks and keepalive.
+import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { nobleProvider } from '../../../sdk/crypto/noble.js'
 import { MtChatError } from '../../../sdk/errors.js'
@@ -17,7 +18,7 @@ function connect(relay: FakeRelay, extra: Partial<ConnectionOptions> = {}) {
   const c = new Connection({
     url: 'http://relay.test',
     serverKey: relay.publicKey,
-    provider: nobleProvider,
+    provider: clientCryptoOf(nobleProvider),
     transports: [relay.transport()],
     token: 'tok',
     backoff: { baseMs: 5, maxMs: 20 },

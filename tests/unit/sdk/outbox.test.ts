@@ -1,6 +1,7 @@
 // The persisted outbox on the fake relay: queued while offline and sent in order once online,
 // removed in the batch that records the answer, failed for good on a permanent error, retried on
 // a transient one.
+import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { nobleProvider } from '../../../sdk/crypto/noble.js'
 import { MtChatError } from '../../../sdk/errors.js'
@@ -26,7 +27,7 @@ const until = async (cond: () => boolean | Promise<boolean>, ms = 5000) => {
 
 function setup(relay: FakeRelay) {
   const storage = memoryStorage()
-  const conn = new Connection({ url: 'http://relay.test', serverKey: relay.publicKey, provider: nobleProvider, transports: [relay.transport()], token: 't' })
+  const conn = new Connection({ url: 'http://relay.test', serverKey: relay.publicKey, provider: clientCryptoOf(nobleProvider), transports: [relay.transport()], token: 't' })
   open.push(conn)
   const sent: { entry: OutboxEntry; result: unknown }[] = []
   const failed: { entry: OutboxEntry; error: MtChatError }[] = []

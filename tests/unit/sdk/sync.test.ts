@@ -1,6 +1,7 @@
 // Update sync (docs/PROTOCOL.md §3.1) on the fake relay: getDifference pages until `more` is
 // false, pushes arriving meanwhile wait and are applied after it, each pts once and in order, the
 // pts persisted; a broken update is reported and skipped, not retried forever.
+import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { nobleProvider } from '../../../sdk/crypto/noble.js'
 import { MtChatError } from '../../../sdk/errors.js'
@@ -24,7 +25,7 @@ function setup(relay: FakeRelay, onUpdate: (u: Update) => void | Promise<void> =
   const conn = new Connection({
     url: 'http://relay.test',
     serverKey: relay.publicKey,
-    provider: nobleProvider,
+    provider: clientCryptoOf(nobleProvider),
     transports: [relay.transport()],
     token: 't',
     onUpdates: (b) => sync.onPush(b.updates, b.pts),

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check'
 import type { StorageAdapter, StoredValue } from '../../../sdk/storage/types.js'
-import { equal, ok, rejects } from './check.js'
+import { equal, ok, rejects } from '../../helpers/check.js'
 
 /** What a case gets: a fresh, empty adapter, and for persistent adapters a way to reopen it. */
 export interface Ctx {

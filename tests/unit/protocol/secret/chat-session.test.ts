@@ -6,7 +6,7 @@ import type { SecretEnvelope, UserAction } from '../../../../sdk/protocol/secret
 import { verificationCode } from '../../../../sdk/crypto/fingerprint.js'
 import { signWithContext } from '../../../../sdk/crypto/keys.js'
 import { toBase64, toHex } from '../../../../sdk/util/bytes.js'
-import { Pair, droppedCodes, forge, p, relayBundle, transitions } from './harness.js'
+import { Pair, droppedCodes, forge, freshDeviceKeys, p, relayBundle, transitions } from './harness.js'
 
 describe('secret chat session: starting a chat (§4.1)', () => {
   it('starts with an offline peer from its bundle, consuming the one-time prekey', () => {
@@ -59,7 +59,7 @@ describe('secret chat session: starting a chat (§4.1)', () => {
     const pair = new Pair()
     pair.settle()
     // A second initiator is handed the same (already consumed) one-time prekey by a faulty relay.
-    const started = SecretChatSession.initiate({ provider: p, identity: DeviceKeys.generate(p), bundle: relayBundle(pair.bKeys) })
+    const started = SecretChatSession.initiate({ provider: p, identity: freshDeviceKeys(), bundle: relayBundle(pair.bKeys) })
     expect(started.init.one_time_prekey_id).toBeDefined()
     const env = started.outcomes.find((o) => o.type === 'send')!
     if (env.type !== 'send') throw new Error('unreachable')
@@ -114,7 +114,7 @@ describe('secret chat session: starting a chat (§4.1)', () => {
       identity_dh_sig: toBase64(signWithContext(p, 'identityDh', idh, ik.secretKey)),
       signed_prekey: { id: 7, key: toBase64(spk), sig: toBase64(signWithContext(p, 'signedPrekey', body, ik.secretKey)) },
     }
-    expect(() => SecretChatSession.initiate({ provider: p, identity: DeviceKeys.generate(p), bundle })).toThrow(
+    expect(() => SecretChatSession.initiate({ provider: p, identity: freshDeviceKeys(), bundle })).toThrow(
       expect.objectContaining({ code: 'SECRET_BAD_BUNDLE' }),
     )
   })

@@ -16,6 +16,19 @@ import type { SecretPayload } from '../../../../sdk/protocol/schemas/secret.js'
 
 export const p = nobleProvider
 
+/**
+ * Device keys made once per test file (generation is asynchronous; a Pair is built synchronously):
+ * each {@link freshDeviceKeys} call hands out a new copy of the next one, so the two sides of a
+ * Pair, and neighbouring Pairs, have different identities.
+ */
+const KEY_POOL = await Promise.all(Array.from({ length: 16 }, () => DeviceKeys.generate(p, { oneTimePrekeys: 3, now: () => Date.UTC(2025, 0, 1) }).then((k) => k.toJSON())))
+let nextKeys = 0
+
+/** A fresh copy of the next pre-generated device's keys (3 one-time prekeys). */
+export function freshDeviceKeys(): DeviceKeys {
+  return DeviceKeys.fromJSON(KEY_POOL[nextKeys++ % KEY_POOL.length])
+}
+
 /** An injectable clock. */
 export function clock(start = Date.UTC(2025, 0, 1)) {
   let t = start
@@ -62,8 +75,8 @@ export class Pair {
   constructor(opts: { withOneTimePrekey?: boolean; aLayer?: number; bLayer?: number } & Omit<SecretSessionOptions, 'provider' | 'layer'> = {}) {
     const { withOneTimePrekey, aLayer, bLayer, ...rest } = opts
     this.opts = rest
-    this.aKeys = DeviceKeys.generate(p, { oneTimePrekeys: 3, now: this.clock.now })
-    this.bKeys = DeviceKeys.generate(p, { oneTimePrekeys: 3, now: this.clock.now })
+    this.aKeys = freshDeviceKeys()
+    this.bKeys = freshDeviceKeys()
     const started = SecretChatSession.initiate({
       provider: p,
       now: this.clock.now,

@@ -5,6 +5,9 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
+import { keyCryptoOf } from '../../../../sdk/crypto/client-crypto.js'
+import { nodeProvider } from '../../../../sdk/crypto/node.js'
+import { platformSubtle, webCryptoKeys } from '../../../../sdk/crypto/webcrypto-keys.js'
 import { DeviceKeys, verifyPeerBundle } from '../../../../sdk/protocol/secret/identity.js'
 import { PublishBundleSchema } from '../../../../sdk/protocol/schemas/secret.js'
 import { fromBase64, toBase64 } from '../../../../sdk/util/bytes.js'
@@ -21,8 +24,8 @@ function flip(b64: string, byte = 0): string {
 }
 
 describe('DeviceKeys', () => {
-  it('publishes a bundle whose signatures cover the exact byte strings of §4.1 (checked with node:crypto)', () => {
-    const keys = DeviceKeys.generate(p, { oneTimePrekeys: 5 })
+  it('publishes a bundle whose signatures cover the exact byte strings of §4.1 (checked with node:crypto)', async () => {
+    const keys = await DeviceKeys.generate(p, { oneTimePrekeys: 5 })
     const bundle = keys.publicBundle('laptop')
     expect(v.safeParse(PublishBundleSchema, bundle).success).toBe(true)
     expect(bundle.one_time_prekeys).toHaveLength(5)
@@ -36,8 +39,8 @@ describe('DeviceKeys', () => {
     expect(nodeEd25519Verify(ik, spkMsg, fromBase64(spk.sig))).toBe(true)
   })
 
-  it('deletes a one-time prekey after its first use, from memory and from the stored form', () => {
-    const keys = DeviceKeys.generate(p, { oneTimePrekeys: 3 })
+  it('deletes a one-time prekey after its first use, from memory and from the stored form', async () => {
+    const keys = await DeviceKeys.generate(p, { oneTimePrekeys: 3 })
     const [first] = keys.oneTimePrekeyIds
     const secret = keys.toJSON().one_time_prekeys.find((k) => k.id === first)!.secret
     expect(keys.oneTimePrekeySecret(first)).toBeDefined()
@@ -49,48 +52,76 @@ describe('DeviceKeys', () => {
     expect(keys.publicBundle('d').one_time_prekeys!.map((k) => k.id)).not.toContain(first)
   })
 
-  it('replenishes to a target with fresh, unique ids and uploads only the new ones on request', () => {
-    const keys = DeviceKeys.generate(p, { oneTimePrekeys: 2 })
+  it('replenishes to a target with fresh, unique ids and uploads only the new ones on request', async () => {
+    const keys = await DeviceKeys.generate(p, { oneTimePrekeys: 2 })
     const old = keys.oneTimePrekeyIds
     keys.markOneTimePrekeyUsed(old[0])
-    const added = keys.replenish(4)
+    const added = await keys.replenish(p, 4)
     expect(added).toHaveLength(3)
     expect(new Set([...old, ...added]).size).toBe(old.length + added.length)
     expect(keys.oneTimePrekeyIds).toHaveLength(4)
     expect(keys.publicBundle('d', { oneTimePrekeys: added }).one_time_prekeys!.map((k) => k.id)).toEqual(added)
-    expect(keys.replenish(4)).toEqual([])
-    expect(() => keys.replenish(-1)).toThrow(RangeError)
-    expect(() => keys.replenish(1001)).toThrow(RangeError)
+    expect(await keys.replenish(p, 4)).toEqual([])
+    await expect(keys.replenish(p, -1)).rejects.toThrow(RangeError)
+    await expect(keys.replenish(p, 1001)).rejects.toThrow(RangeError)
   })
 
-  it('rotates the signed prekey, keeping the previous one for late inits and zeroizing older ones', () => {
+  it('rotates the signed prekey, keeping the previous one for late inits and zeroizing older ones', async () => {
     const c = clock()
-    const keys = DeviceKeys.generate(p, { oneTimePrekeys: 0, now: c.now })
+    const keys = await DeviceKeys.generate(p, { oneTimePrekeys: 0, now: c.now })
     const first = keys.signedPrekey.id
     c.advance(1000)
-    keys.rotateSignedPrekey({ now: c.now })
+    await keys.rotateSignedPrekey(p, { now: c.now })
     const second = keys.signedPrekey.id
     expect(second).not.toBe(first)
     expect(keys.signedPrekey.createdAt).toBe(c.now())
     expect(keys.signedPrekeySecret(first)).toBeDefined()
-    keys.rotateSignedPrekey({ now: c.now })
+    await keys.rotateSignedPrekey(p, { now: c.now })
     expect(keys.signedPrekeySecret(first)).toBeUndefined()
     expect(keys.signedPrekeySecret(second)).toBeDefined()
     expect(keys.toJSON().signed_prekeys).toHaveLength(2)
   })
 
-  it('round-trips through its JSON-safe stored form', () => {
-    const keys = DeviceKeys.generate(p, { oneTimePrekeys: 3 })
+  it('round-trips through its JSON-safe stored form', async () => {
+    const keys = await DeviceKeys.generate(p, { oneTimePrekeys: 3 })
     const json = JSON.parse(JSON.stringify(keys.toJSON()))
-    const back = DeviceKeys.fromJSON(p, json)
+    const back = DeviceKeys.fromJSON(json)
     expect(back.toJSON()).toEqual(keys.toJSON())
     expect(back.publicBundle('x')).toEqual(keys.publicBundle('x'))
-    expect(() => DeviceKeys.fromJSON(p, { ...json, identity_key: 'AAAA' })).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }))
-    expect(() => DeviceKeys.fromJSON(p, { ...json, signed_prekeys: [] })).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }))
+    expect(() => DeviceKeys.fromJSON({ ...json, identity_key: 'AAAA' })).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }))
+    expect(() => DeviceKeys.fromJSON({ ...json, signed_prekeys: [] })).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }))
+    expect(() => DeviceKeys.fromJSON({ ...json, identity_pub: json.identity_dh_pub })).not.toThrow() // shape only: see load() for v1
+    await expect(DeviceKeys.load(p, { ...json, v: 3 })).rejects.toMatchObject({ code: 'SCHEMA_INVALID' })
   })
 
-  it('wipe() zeroizes every secret', () => {
-    const keys = DeviceKeys.generate(p, { oneTimePrekeys: 2 })
+  it('loads the first stored form (v1: secrets only) by deriving the public keys, the same on every backend', async () => {
+    const keys = await DeviceKeys.generate(p, { oneTimePrekeys: 2 })
+    const v2 = keys.toJSON()
+    const v1 = {
+      v: 1,
+      identity_key: v2.identity_key,
+      identity_dh: v2.identity_dh,
+      identity_dh_sig: v2.identity_dh_sig,
+      signed_prekeys: v2.signed_prekeys.map(({ key: _k, ...rest }) => rest),
+      one_time_prekeys: v2.one_time_prekeys.map(({ key: _k, ...rest }) => rest),
+      next_id: v2.next_id,
+    }
+    for (const k of [p, keyCryptoOf(nodeProvider), webCryptoKeys(platformSubtle(), () => Promise.reject(new Error('no fallback')))]) {
+      const back = await DeviceKeys.load(k, JSON.parse(JSON.stringify(v1)))
+      expect(back.toJSON()).toEqual(v2)
+    }
+    expect(() => DeviceKeys.fromJSON(v1)).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }))
+    await expect(DeviceKeys.load(p, { ...v1, identity_key: 'AAAA' })).rejects.toMatchObject({ code: 'SCHEMA_INVALID' })
+  })
+
+  it('generates on WebCrypto key operations a bundle the strict synchronous check accepts', async () => {
+    const keys = await DeviceKeys.generate(webCryptoKeys(platformSubtle(), () => Promise.reject(new Error('no fallback'))), { oneTimePrekeys: 2 })
+    expect(verifyPeerBundle(p, relayBundle(keys)).one_time_prekey).toBeDefined()
+    expect(verifyPeerBundle(nodeProvider, relayBundle(keys)).identity_key).toEqual(keys.identityKey)
+  })
+
+  it('wipe() zeroizes every secret', async () => {
+    const keys = await DeviceKeys.generate(p, { oneTimePrekeys: 2 })
     const secrets = [keys.identityDhSecret(), keys.signedPrekeySecret(keys.signedPrekey.id)!]
     keys.wipe()
     expect(keys.identityDhSecret().every((b) => b === 0)).toBe(true)
@@ -101,31 +132,33 @@ describe('DeviceKeys', () => {
   })
 })
 
+const bundleKeys = await DeviceKeys.generate(p, { oneTimePrekeys: 1 })
+
 describe('verifyPeerBundle', () => {
-  const keys = DeviceKeys.generate(p, { oneTimePrekeys: 1 })
+  const keys = bundleKeys
   const good = relayBundle(keys)
 
-  it('accepts a correct bundle, with or without a one-time prekey', () => {
+  it('accepts a correct bundle, with or without a one-time prekey', async () => {
     const b = verifyPeerBundle(p, good)
     expect(toBase64(b.identity_key)).toBe(good.identity_key)
     expect(b.one_time_prekey?.id).toBe(good.one_time_prekey!.id)
     expect(verifyPeerBundle(p, relayBundle(keys, { withOneTimePrekey: false })).one_time_prekey).toBeUndefined()
   })
 
-  it('refuses an invalid signed-prekey signature (SECRET_BAD_PREKEY_SIGNATURE)', () => {
+  it('refuses an invalid signed-prekey signature (SECRET_BAD_PREKEY_SIGNATURE)', async () => {
     const bad = { ...good, signed_prekey: { ...good.signed_prekey, sig: flip(good.signed_prekey.sig) } }
     expect(() => verifyPeerBundle(p, bad)).toThrow(expect.objectContaining({ code: 'SECRET_BAD_PREKEY_SIGNATURE', details: { field: 'signed_prekey.sig' } }))
   })
 
-  it('refuses a signed prekey swapped for another key, or with another id (both are signed)', () => {
-    const other = DeviceKeys.generate(p, { oneTimePrekeys: 0 }).signedPrekey
+  it('refuses a signed prekey swapped for another key, or with another id (both are signed)', async () => {
+    const other = (await DeviceKeys.generate(p, { oneTimePrekeys: 0 })).signedPrekey
     const swapped = { ...good, signed_prekey: { ...good.signed_prekey, key: toBase64(other.key) } }
     expect(() => verifyPeerBundle(p, swapped)).toThrow(expect.objectContaining({ code: 'SECRET_BAD_PREKEY_SIGNATURE' }))
     const renumbered = { ...good, signed_prekey: { ...good.signed_prekey, id: good.signed_prekey.id + 1 } }
     expect(() => verifyPeerBundle(p, renumbered)).toThrow(expect.objectContaining({ code: 'SECRET_BAD_PREKEY_SIGNATURE' }))
   })
 
-  it('refuses an invalid identity_dh signature (SECRET_BAD_PREKEY_SIGNATURE)', () => {
+  it('refuses an invalid identity_dh signature (SECRET_BAD_PREKEY_SIGNATURE)', async () => {
     const bad = { ...good, identity_dh_sig: flip(good.identity_dh_sig, 10) }
     expect(() => verifyPeerBundle(p, bad)).toThrow(expect.objectContaining({ code: 'SECRET_BAD_PREKEY_SIGNATURE', details: { field: 'identity_dh_sig' } }))
     // A substituted identity_dh under the genuine signature fails the same way.
@@ -133,7 +166,7 @@ describe('verifyPeerBundle', () => {
     expect(() => verifyPeerBundle(p, sub)).toThrow(expect.objectContaining({ code: 'SECRET_BAD_PREKEY_SIGNATURE' }))
   })
 
-  it('refuses a malformed bundle (SECRET_BAD_BUNDLE) naming the field', () => {
+  it('refuses a malformed bundle (SECRET_BAD_BUNDLE) naming the field', async () => {
     const { signed_prekey: _spk, ...noSpk } = good
     const cases: [unknown, string][] = [
       [null, '(root)'],

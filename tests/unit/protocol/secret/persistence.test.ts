@@ -114,7 +114,7 @@ describe('secret chat persistence', () => {
   it('device keys survive a reload, minus the one-time prekey a chat consumed', () => {
     const pair = new Pair()
     pair.settle()
-    const restored = DeviceKeys.fromJSON(p, JSON.parse(JSON.stringify(pair.bKeys.toJSON())))
+    const restored = DeviceKeys.fromJSON(JSON.parse(JSON.stringify(pair.bKeys.toJSON())))
     expect(restored.oneTimePrekeyIds).toEqual(pair.bKeys.oneTimePrekeyIds)
     expect(restored.oneTimePrekeyIds).toHaveLength(2)
     expect(toHex(restored.identityKey)).toBe(toHex(pair.bKeys.identityKey))

@@ -1,6 +1,7 @@
 /**
- * The assertions of the storage conformance suite. They are plain functions (no test-runner
- * globals) so the very same suite runs under vitest in Node and bundled inside Chromium.
+ * The assertions of the conformance suites that also run in a browser page (storage, key
+ * operations). They are plain functions (no test-runner globals) so the very same suite runs under
+ * vitest in Node and bundled inside Chromium.
  */
 export class CheckError extends Error {
   override name = 'CheckError'
