@@ -1,5 +1,7 @@
 // examples/custom-frontend in real Chromium, served by the real relay as its README says
-// (MT_STATIC_DIR): two tabs sign up and chat through the framework-agnostic chat store.
+// (MT_STATIC_DIR): two tabs sign up and chat through the framework-agnostic chat store — on
+// 127.0.0.1 (a secure context: the handshake and device keys on WebCrypto, no curve code loaded)
+// and on a plain-http host name (no crypto.subtle: noble's curves load on demand).
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,7 +24,8 @@ describe.skipIf(!chromium.available)('custom frontend example (Chromium)', () =>
     for (const f of ['index.html', 'main.js', 'chat-store.js']) copyFileSync(join('examples/custom-frontend', f), join(dir, f))
     await writeBrowserBuild('sdk/index.ts', dir) // mt-chat.min.js and chunks/, as dist/browser/
     h = await harness({ staticDir: dir })
-    browser = await launchChromium(chromium.url)
+    // mt-chat.test resolves to the relay: http on a host that is not local is an insecure context.
+    browser = await launchChromium(chromium.url, ['--host-resolver-rules=MAP mt-chat.test 127.0.0.1'])
   }, 120_000)
 
   afterAll(async () => {
@@ -31,7 +34,8 @@ describe.skipIf(!chromium.available)('custom frontend example (Chromium)', () =>
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('two tabs chat in a cloud chat', async () => {
+  /** Two tabs at `base` sign up and exchange a cloud message; returns the script paths loaded. */
+  async function chat(base: string): Promise<{ scripts: string[]; subtle: boolean }> {
     const [alice, bob] = [uniqueName('ca'), uniqueName('cb')]
     const errors: string[] = []
     const scripts: string[] = []
@@ -39,7 +43,7 @@ describe.skipIf(!chromium.available)('custom frontend example (Chromium)', () =>
       const page = await browser!.context.newPage()
       page.on('pageerror', (e) => errors.push(String(e)))
       page.on('request', (r) => r.resourceType() === 'script' && scripts.push(new URL(r.url()).pathname))
-      await page.goto(h.relay.url)
+      await page.goto(base)
       await page.fill('[name=user]', user)
       await page.fill('[name=password]', 'correct horse battery')
       await page.fill('[name=peer]', peer)
@@ -55,9 +59,23 @@ describe.skipIf(!chromium.available)('custom frontend example (Chromium)', () =>
     await b.waitForSelector('[data-testid=log] li.in:has-text("hello from the store")', { timeout: 20_000 })
     await a.waitForSelector('[data-testid=log] li.out:has-text("✅")', { timeout: 20_000 })
     expect(errors).toEqual([])
-    // A page that only uses cloud chats never loads the secret-chat code (nor files, long-polling).
     expect(scripts).toContain('/mt-chat.min.js')
     expect(scripts.some((p) => p.startsWith('/chunks/'))).toBe(true) // the start-up chunk: requests are seen
-    expect(scripts.filter((p) => /^\/chunks\/(secret-runtime|pipeline|poll-http|fingerprint|gcm-noble)-/.test(p))).toEqual([])
+    const subtle = await a.evaluate(() => globalThis.crypto.subtle !== undefined)
+    return { scripts, subtle }
+  }
+
+  it('two tabs chat in a cloud chat, loading no secret-chat, file, long-polling or curve code', async () => {
+    const { scripts, subtle } = await chat(h.relay.url)
+    expect(subtle).toBe(true)
+    // A page that only uses cloud chats never loads the secret-chat code (nor files, long-polling),
+    // and runs the handshake and device keys on WebCrypto: noble's curves never load.
+    expect(scripts.filter((p) => /^\/chunks\/(secret-runtime|pipeline|poll-http|fingerprint|gcm-noble|noble)-/.test(p))).toEqual([])
+  }, 60_000)
+
+  it('in an insecure context (no crypto.subtle) the same page loads noble\'s curves and chats', async () => {
+    const { scripts, subtle } = await chat(h.relay.url.replace('127.0.0.1', 'mt-chat.test'))
+    expect(subtle).toBe(false)
+    expect(new Set(scripts.filter((p) => /^\/chunks\/noble-/.test(p))).size).toBe(1) // loaded (once per tab)
   }, 60_000)
 })

@@ -18,10 +18,10 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ]
 
-/** A headless Chromium with its own fresh profile; `close()` removes the profile. */
-export async function launchChromium(executablePath: string): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/** A headless Chromium with its own fresh profile; `close()` removes the profile. `extraArgs` are added to {@link CHROMIUM_ARGS}. */
+export async function launchChromium(executablePath: string, extraArgs: string[] = []): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'mt-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_ARGS })
+  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] })
   return {
     context,
     async close() {
