@@ -4,7 +4,8 @@
  * the device keys. No Node built-ins: this file is part of the browser bundle.
  *
  * Raw 32-byte secrets enter WebCrypto as PKCS#8 (a fixed 16-byte prefix, RFC 8410) and leave as
- * JWK `d` (public keys as JWK `x` or raw); every copy made here is zeroized after use.
+ * JWK `d` (public keys as JWK `x` or raw); the PKCS#8 copies made here are zeroized after use (a
+ * JWK's base64 string cannot be).
  *
  * Ed25519 verification follows the strict rule of docs/PROTOCOL.md §1 on every engine: the shared
  * encoding checks (`ed25519-strict.ts`: S < L, A and R canonical and not of small order) run first,
@@ -100,10 +101,9 @@ export function webCryptoKeys(maybeSubtle: SubtleKeys | undefined, fallback: () 
 
   async function keygen(curve: Curve): Promise<KeyPair> {
     const pair = (await subtle.generateKey({ name: curve }, true, curve === 'X25519' ? ['deriveBits'] : ['sign', 'verify'])) as { privateKey: unknown }
+    // The JWK's base64 `d` is a string (it cannot be wiped); it goes out of reach here.
     const jwk = await subtle.exportKey('jwk', pair.privateKey)
-    const keys = { secretKey: jwkBytes(jwk.d), publicKey: jwkBytes(jwk.x) }
-    jwk.d = undefined
-    return keys
+    return { secretKey: jwkBytes(jwk.d), publicKey: jwkBytes(jwk.x) }
   }
 
   /** Runs `web` on WebCrypto, or `other` on the fallback. */
