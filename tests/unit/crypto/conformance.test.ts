@@ -18,6 +18,7 @@ import { MtChatError } from '../../../sdk/errors.js'
 import { concatBytes, toHex, utf8 } from '../../../sdk/util/bytes.js'
 import { backends } from './backends.js'
 import { honestCase, strictRejectCases } from './ed25519-cases.js'
+import { RFC8032_TESTS } from './key-conformance.js'
 import {
   cases,
   ed25519Vectors,
@@ -122,13 +123,7 @@ describe.each(backends)('CryptoProvider conformance: %s', (_name, p) => {
       },
     )
     it('signs RFC 8032 §7.1 tests 1 and 2 exactly', () => {
-      const rfc = [
-        ['9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', '',
-          'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'],
-        ['4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', '72',
-          '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00'],
-      ]
-      for (const [sk, pk, msg, sig] of rfc) {
+      for (const [sk, pk, msg, sig] of RFC8032_TESTS) {
         expect(toHex(p.ed25519PublicKey(hex(sk)))).toBe(pk)
         expect(toHex(p.ed25519Sign(hex(msg), hex(sk)))).toBe(sig)
         expect(p.ed25519Verify(hex(sig), hex(msg), hex(pk))).toBe(true)

@@ -14,6 +14,14 @@ import type { KeyCrypto } from '../../../sdk/crypto/provider.js'
 import { fromHex, toHex, utf8 } from '../../../sdk/util/bytes.js'
 import { equal, ok, rejects } from '../../helpers/check.js'
 
+/** RFC 8032 §7.1 tests 1 and 2: [secret key, public key, message, signature], hex. */
+export const RFC8032_TESTS = [
+  ['9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', '',
+    'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'],
+  ['4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', '72',
+    '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00'],
+] as const
+
 /** What the suite needs from tests/fixtures/vectors, as plain JSON. */
 export interface KeyVectors {
   x25519: { tcId: number; result: string; private: string; public: string; shared: string }[]
@@ -72,13 +80,7 @@ export const keyCases: KeyCase[] = [
   {
     name: 'Ed25519: RFC 8032 §7.1 tests 1 and 2 exactly; own key pairs sign and verify',
     async run(k) {
-      const rfc = [
-        ['9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', '',
-          'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'],
-        ['4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', '72',
-          '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00'],
-      ]
-      for (const [sk, pk, msg, sig] of rfc) {
+      for (const [sk, pk, msg, sig] of RFC8032_TESTS) {
         equal(toHex(await k.ed25519PublicKey(h(sk))), pk, 'public key')
         equal(toHex(await k.ed25519Sign(h(msg), h(sk))), sig, 'signature')
         equal(await k.ed25519Verify(h(sig), h(msg), h(pk)), true, 'verify')
