@@ -13,7 +13,7 @@ import type { Clock } from '../clock.js'
 import type { RelayMetrics } from '../metrics/relay-metrics.js'
 import type { Store } from '../store/store.js'
 import type { UpdateBus } from './update-bus.js'
-import { runBatch } from './write-batch.js'
+import { ResendFound, runBatch, type BatchResult } from './write-batch.js'
 import type { ResultOf, WriteOp, WriteOutcome } from './write-ops.js'
 
 interface Pending {
@@ -47,6 +47,12 @@ export class GroupCommitter {
   private readonly concurrency: number
   /** Chat rows and users known to exist: neither is ever deleted, so what a commit saw can be remembered. */
   private readonly known = { chats: new Set<string>(), users: new Set<number>() }
+  /**
+   * Whether batches skip the lookup of stored resends (`runBatch`'s `assumeNew`). A batch that met
+   * a resend turns it off, a careful batch without one turns it back on: a client that keeps
+   * resending costs the careful path, never a rolled-back transaction per batch.
+   */
+  private assumeNew = true
 
   constructor(
     private readonly deps: { store: Store; clock: Clock; bus: UpdateBus; metrics?: RelayMetrics },
@@ -97,26 +103,50 @@ export class GroupCommitter {
     while (this.inFlight < this.concurrency && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch)
       this.inFlight++
-      void this.run(batch.map((p) => p.op))
-        .then(
-          (outcomes) => outcomes.forEach((o, i) => (o.ok ? batch[i].resolve(o.value) : batch[i].reject(o.error))),
-          (err) => {
-            const error = MtChatError.is(err) ? err : new MtChatError('UNAVAILABLE', 'storage failed; nothing was stored', { cause: err, expose: true })
-            for (const p of batch) p.reject(error)
-          },
-        )
-        .finally(() => {
-          this.inFlight--
-          if (this.queue.length > 0) this.pump()
-          else if (this.inFlight === 0) for (const f of this.idle.splice(0)) f()
-        })
+      void this.run(batch.map((p) => p.op)).then(
+        (outcomes) => this.settle(batch, (i) => outcomes[i]),
+        (err) => {
+          const error = MtChatError.is(err) ? err : new MtChatError('UNAVAILABLE', 'storage failed; nothing was stored', { cause: err, expose: true })
+          this.settle(batch, () => ({ ok: false, error }))
+        },
+      )
     }
+  }
+
+  /**
+   * A batch committed (or failed): the next transaction starts first, then the submitters hear.
+   * Settling is the expensive half of a cycle — every resolved promise continues into its caller,
+   * which on the gateway encrypts an `rpc_result` — and it all runs in this one turn. Started
+   * after it, the next BEGIN was issued only once every answer was encrypted (~5 ms after the
+   * commit with 250 answers, traced under the relay bench); started before, ~0.2 ms after. The
+   * deliveries of this batch were published inside `run`, before the next one can commit, so
+   * pushes stay in pts order.
+   */
+  private settle(batch: readonly Pending[], outcome: (i: number) => WriteOutcome): void {
+    this.inFlight--
+    if (this.queue.length > 0) this.pump()
+    for (let i = 0; i < batch.length; i++) {
+      const o = outcome(i)
+      if (o.ok) batch[i].resolve(o.value)
+      else batch[i].reject(o.error)
+    }
+    if (this.inFlight === 0 && this.queue.length === 0) for (const f of this.idle.splice(0)) f()
   }
 
   private async run(ops: readonly WriteOp[]): Promise<WriteOutcome[]> {
     const { store, clock, bus, metrics } = this.deps
     const stop = metrics?.commitDuration.startTimer()
-    const result = await store.transaction((trx) => runBatch(trx, store.cipher, ops, clock.now(), this.known))
+    const attempt = (assumeNew: boolean): Promise<BatchResult> => store.transaction((trx) => runBatch(trx, store.cipher, ops, clock.now(), this.known, assumeNew))
+    const optimistic = this.assumeNew
+    let result: BatchResult
+    try {
+      result = await attempt(optimistic)
+    } catch (err) {
+      if (!(err instanceof ResendFound)) throw err
+      this.assumeNew = false
+      result = await attempt(false)
+    }
+    if (!optimistic && result.resends === 0) this.assumeNew = true
     stop?.()
     const { chats, users } = this.known
     if (chats.size > 200_000) chats.clear()

@@ -6,7 +6,14 @@
  * every user at once, then multi-row inserts of messages, envelopes, chat rows and updates.
  *
  * Returns per-operation outcomes (a bad operation fails alone) and the deliveries to publish once
- * the transaction committed. The function is safe to re-run on a retried transaction: it keeps no
+ * the transaction committed.
+ *
+ * Resends are rare, so a batch may assume none (`assumeNew`): it then skips the lookup of stored
+ * `(sender, random_id)`s — one statement, and on a busy relay one of the few round trips through
+ * the event loop that a transaction is made of — and lets the insert's unique index find them
+ * instead. Should it find one, the pts already reserved for it would be a hole in two update
+ * logs, so the batch throws {@link ResendFound} and its transaction rolls back; the caller runs it
+ * again the careful way. The function is safe to re-run on a retried transaction: it keeps no
  * state outside its return value.
  * @module
  */
@@ -35,6 +42,8 @@ export interface BatchResult {
   chats: string[]
   /** Users this batch found to exist (the caller may cache them: users are never deleted). */
   users: number[]
+  /** Sends answered with a message stored by an earlier transaction (resends). */
+  resends: number
 }
 
 /** What the caller knows exists from earlier batches (rows of both kinds are never deleted). */
@@ -46,6 +55,14 @@ export interface KnownRows {
 }
 
 const NOTHING_KNOWN: KnownRows = { chats: new Set(), users: new Set() }
+
+/** Thrown by a batch run with `assumeNew` that met an already stored message: run it again without. */
+export class ResendFound extends Error {
+  constructor() {
+    super('a batch assumed no resends and met one')
+    this.name = 'ResendFound'
+  }
+}
 
 type StatusData = { peer: number; status: 'delivered' | 'read'; max_id?: number; chat_id?: string; random_id?: string }
 
@@ -69,6 +86,8 @@ export async function runBatch(
   now: number,
   /** Rows known to exist, to skip checking and re-inserting them. */
   known: KnownRows = NOTHING_KNOWN,
+  /** Skip the lookup of stored resends; throws {@link ResendFound} if there was one (see the module comment). */
+  assumeNew = false,
 ): Promise<BatchResult> {
   const knownChats = known.chats
   const out: Array<WriteOutcome | undefined> = ops.map((op) => {
@@ -95,7 +114,9 @@ export async function runBatch(
 
   // 2. Resends: a (sender, random_id) already stored, or repeated within this batch.
   const sendIdx = indexes('send')
-  const stored = new Map((await findByRandomIds(trx, sendIdx.map((i) => [(ops[i] as SendOp).from, (ops[i] as SendOp).randomId] as const))).map((r) => [`${r.sender_id}:${r.random_id}`, r]))
+  const stored = new Map(
+    assumeNew ? [] : (await findByRandomIds(trx, sendIdx.map((i) => [(ops[i] as SendOp).from, (ops[i] as SendOp).randomId] as const))).map((r) => [`${r.sender_id}:${r.random_id}`, r]),
+  )
   const firstSend = new Map<string, number>()
   const newSends: number[] = []
   const aliases: Array<[number, number]> = []
@@ -227,6 +248,7 @@ export async function runBatch(
   })
   const ids = await insertMessages(trx, rows)
   const raced = newSends.filter((i) => !ids.has(`${(ops[i] as SendOp).from}:${(ops[i] as SendOp).randomId}`))
+  if (raced.length && assumeNew) throw new ResendFound()
   if (raced.length) {
     // A concurrent transaction stored the same (sender, random_id) first: answer with its row.
     const found = await findByRandomIds(trx, raced.map((i) => [(ops[i] as SendOp).from, (ops[i] as SendOp).randomId] as const))
@@ -324,5 +346,6 @@ export async function runBatch(
     stored: { cloud: inserted.length, secret: envIds.size },
     chats: pairs.map(([u, p]) => `${u}:${p}`),
     users: [...existing],
+    resends: dupRows.size,
   }
 }

@@ -79,6 +79,25 @@ describe.each(variants)('group commit on %s', (db) => {
     expect((await updates().getState(a.id)).pts).toBe(2)
   })
 
+  it('stores a resend met in a batch of new sends once and leaves no pts hole, in that batch and the ones after', async () => {
+    // Batches skip the lookup of stored resends until one meets a resend (rolled back, run again
+    // the careful way); both kinds of batch must leave both users' logs gap-free.
+    const [a, b] = await users(2)
+    const op: WriteOp = { kind: 'send', from: a.id, to: b.id, randomId: randomId(), content: { text: 'once' } }
+    const first = await writer().submit(op)
+    const fresh = (text: string) => writer().submit({ kind: 'send', from: a.id, to: b.id, randomId: randomId(), content: { text } })
+    const [x, again, y] = await Promise.all([fresh('x'), writer().submit(op), fresh('y')])
+    expect(again).toEqual({ ...first, duplicate: true })
+    const [z] = await Promise.all([fresh('z')])
+    const w = await fresh('w')
+    expect([first, x, y, z, w].map((r) => r.pts)).toEqual([1, 2, 3, 4, 5])
+    for (const u of [a, b]) {
+      const diff = await updates().getDifference(u.id, { pts: 0 })
+      expect(diff.updates.map((d) => (d._ === 'update.message' ? d.message.text : d._))).toEqual(['once', 'x', 'y', 'z', 'w'])
+      expect(diff.updates.map((d) => ('pts' in d ? d.pts : 0))).toEqual([1, 2, 3, 4, 5])
+    }
+  })
+
   it('rejects a submitted operation with its own MtChatError and leaves the rest of the batch alone', async () => {
     const [a, b] = await users(2)
     const results = await Promise.allSettled([
