@@ -214,7 +214,7 @@ export class Connection {
     } else if (!this.bound) return this.answerError(msgId, new MtChatError('NOT_SIGNED_IN', `${body._} needs auth.signIn first`, { expose: true }), body._)
     const started = performance.now()
     const stop = () => this.ctx.metrics.rpcDuration.observe({ method: body._ }, (performance.now() - started) / 1000)
-    dispatch(this.ctx, this, body).then(
+    const answered = dispatch(this.ctx, this, body).then(
       (result) => {
         stop()
         try {
@@ -233,6 +233,7 @@ export class Connection {
         this.answerError(msgId, err, body._)
       },
     )
+    this.ctx.hub.trackRequest(answered)
   }
 
   private signInFailed(err: unknown): void {

@@ -51,6 +51,7 @@ export class Hub {
   /** True once shutdown began: connections drop incoming frames (clients resend after reconnecting). */
   draining = false
   private readonly chores = new Set<Promise<unknown>>()
+  private readonly requests = new Set<Promise<unknown>>()
 
   /** Keeps a background write (last_seen on disconnect) for {@link settle} to wait for. */
   track(p: Promise<unknown>): void {
@@ -61,6 +62,20 @@ export class Hub {
   /** Waits for tracked background writes (shutdown, before storage closes). */
   async settle(): Promise<void> {
     while (this.chores.size) await Promise.allSettled([...this.chores])
+  }
+
+  /** Keeps an accepted request until it was answered, for {@link answered}. */
+  trackRequest(p: Promise<unknown>): void {
+    const q = p.finally(() => this.requests.delete(q))
+    this.requests.add(q)
+  }
+
+  /**
+   * Waits until every accepted request has its answer written (shutdown: after the committer
+   * drained, a committed request's answer is still on its way through its handler's continuations).
+   */
+  async answered(): Promise<void> {
+    while (this.requests.size) await Promise.allSettled([...this.requests])
   }
 
   /** Stops processing incoming frames (shutdown). */

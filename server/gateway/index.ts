@@ -116,8 +116,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       closing ??= (async () => {
         ws.stopAccepting()
         hub.stopReading()
-        // Every request already handed to the group committer gets its commit and its answer.
+        // Every request already accepted gets its commit and its answer, written before the close.
         await deps.services.writer.drain()
+        await hub.answered()
         polls.close()
         hub.closeAll(CLOSE_CODES.GOING_AWAY, 'relay shutting down')
         hub.stop()
