@@ -256,7 +256,7 @@ export class Connection extends EventEmitter<Events> {
     )
   }
 
-  /** The key operations of the handshake failed (WebCrypto, or its fallback could not load). */
+  /** The handshake could not run (its key operations failed: WebCrypto, or its fallback could not load). */
   #handshakeFailed(live: Live, err: unknown): void {
     const e = MtChatError.is(err) ? err : new MtChatError('CONNECTION_FAILED', String(err), { op: 'handshake', cause: err })
     this.emit('error', e)
@@ -269,7 +269,7 @@ export class Connection extends EventEmitter<Events> {
     this.#pongTimer = undefined
     if (!live.session) {
       if (live.early) live.early.push(frame)
-      else void this.#onHandshakeFrame(live, frame)
+      else this.#onHandshakeFrame(live, frame).catch((err: unknown) => this.#live === live && this.#handshakeFailed(live, err))
       return
     }
     const r = live.session.unpack(frame)

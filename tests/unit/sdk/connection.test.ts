@@ -1,7 +1,7 @@
 // The connection state machine against the in-process fake relay: states, pinned key, token
 // refresh, reconnect and transport fallback, RPC errors and timeouts, salts, acks and keepalive.
-import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { afterEach, describe, expect, it } from 'vitest'
+import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { nobleProvider } from '../../../sdk/crypto/noble.js'
 import { MtChatError } from '../../../sdk/errors.js'
 import { Connection, type ConnectionOptions, type ConnectionStateEvent } from '../../../sdk/transport/connection.js'
@@ -53,6 +53,20 @@ describe('Connection', () => {
     ])
     expect(c.signedIn?.device_id).toBe('dev1')
     expect(relay.received[0]).toMatchObject({ _: 'auth.signIn', token: 'tok' })
+  })
+
+  it('reports a failing key operation of the handshake, closes, and succeeds on a later attempt', async () => {
+    const relay = new FakeRelay()
+    const base = clientCryptoOf(nobleProvider)
+    let failures = 1
+    const keys = {
+      ...base.keys,
+      x25519Keygen: () => (failures-- > 0 ? Promise.reject(new MtChatError('CHUNK_LOAD_FAILED', 'offline')) : base.keys.x25519Keygen()),
+    }
+    const { c, errors } = connect(relay, { provider: { ...base, keys } })
+    expect((await c.call('updates.getState', {})).pts).toBe(0)
+    expect(errors.map((e) => e.code)).toContain('CHUNK_LOAD_FAILED')
+    expect(relay.conns.length).toBe(2)
   })
 
   it('refuses a relay whose key is not the pinned one, and does not retry', async () => {

@@ -1,8 +1,8 @@
 // The persisted outbox on the fake relay: queued while offline and sent in order once online,
 // removed in the batch that records the answer, failed for good on a permanent error, retried on
 // a transient one.
-import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { afterEach, describe, expect, it } from 'vitest'
+import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { nobleProvider } from '../../../sdk/crypto/noble.js'
 import { MtChatError } from '../../../sdk/errors.js'
 import { Outbox, type OutboxHooks } from '../../../sdk/client/outbox.js'

@@ -1,8 +1,8 @@
 // Update sync (docs/PROTOCOL.md §3.1) on the fake relay: getDifference pages until `more` is
 // false, pushes arriving meanwhile wait and are applied after it, each pts once and in order, the
 // pts persisted; a broken update is reported and skipped, not retried forever.
-import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { afterEach, describe, expect, it } from 'vitest'
+import { clientCryptoOf } from '../../../sdk/crypto/client-crypto.js'
 import { nobleProvider } from '../../../sdk/crypto/noble.js'
 import { MtChatError } from '../../../sdk/errors.js'
 import type { Update } from '../../../sdk/protocol/schemas/updates.js'
