@@ -20,7 +20,7 @@ function checkGcm(key: Uint8Array, nonce: Uint8Array): void {
 }
 
 /** A {@link Hasher} over a noble hash instance. */
-export function nobleHasher(h: { update(data: Uint8Array): unknown; digest(): Uint8Array }): Hasher {
+function nobleHasher(h: { update(data: Uint8Array): unknown; digest(): Uint8Array }): Hasher {
   const self: Hasher = {
     update(data) {
       h.update(data)
