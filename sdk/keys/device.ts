@@ -6,12 +6,19 @@
  * @module
  */
 import type { ClientCrypto } from '../crypto/provider.js'
-import { DeviceKeys, MAX_ONE_TIME_PREKEYS } from '../protocol/secret/identity.js'
+import type { DeviceKeys } from '../protocol/secret/identity.js'
 import type { StorageAdapter } from '../storage/types.js'
 import type { HttpApi } from '../client/http.js'
 import { S, stored } from '../client/stores.js'
 import type { Tx } from '../client/tx.js'
 import { bytesEqual } from '../util/bytes.js'
+import { lazy } from '../util/lazy.js'
+
+/**
+ * The key code (`DeviceKeys`) loads on first use: a page that restarts with its bundle published and
+ * enough one-time prekeys on the relay never needs it until a secret chat runs.
+ */
+const identity = lazy('device keys', () => import('../protocol/secret/identity.js'))
 
 /** One-time prekeys kept published. */
 export const PREKEY_TARGET = 100
@@ -24,6 +31,8 @@ export type IdentityCheck = { kind: 'new' } | { kind: 'same' } | { kind: 'change
 interface Published {
   deviceId: string
   signedPrekeyId: number
+  /** When that signed prekey was made (ms); absent in marks written before it was recorded. */
+  signedPrekeyAt?: number
 }
 
 /** Loads, publishes and replenishes the device keys; remembers peer identities. */
@@ -52,6 +61,7 @@ export class KeyManager {
 
   async #load(): Promise<DeviceKeys> {
     const json = await this.#storage.get(S.meta, 'keys')
+    const { DeviceKeys } = await identity()
     if (json !== undefined) {
       const keys = await DeviceKeys.load(this.#p.keys, json)
       if ((json as { v?: unknown }).v !== 2) await this.#storage.set(S.meta, 'keys', stored(keys.toJSON())) // stored form v1 → v2
@@ -76,15 +86,22 @@ export class KeyManager {
    */
   publish(deviceId: string, low: boolean, relayCount?: number): Promise<void> {
     const run = async () => {
+      const done = await this.#storage.get<Published & Record<string, never>>(S.meta, 'published')
+      const fresh = !done || done.deviceId !== deviceId
+      // Nothing to publish or rotate: done without loading the keys (or their code).
+      if (!fresh && !low && done.signedPrekeyAt !== undefined && this.#now() - done.signedPrekeyAt <= SIGNED_PREKEY_MAX_AGE) return
       const keys = await this.keys()
       let rotated = false
       if (this.#now() - keys.signedPrekey.createdAt > SIGNED_PREKEY_MAX_AGE) {
         await keys.rotateSignedPrekey(this.#p.keys, { now: this.#now })
         rotated = true
       }
-      const done = await this.#storage.get<Published & Record<string, never>>(S.meta, 'published')
-      const fresh = !done || done.deviceId !== deviceId
-      if (!fresh && !low && !rotated && done.signedPrekeyId === keys.signedPrekey.id) return
+      if (!fresh && !low && !rotated && done.signedPrekeyId === keys.signedPrekey.id) {
+        // A mark from before signedPrekeyAt was recorded: record it, so the next start skips the keys.
+        if (done.signedPrekeyAt === undefined) await this.#storage.set(S.meta, 'published', stored({ ...done, signedPrekeyAt: keys.signedPrekey.createdAt }))
+        return
+      }
+      const { MAX_ONE_TIME_PREKEYS } = await identity()
       const held = keys.oneTimePrekeyIds
       const need = fresh ? Math.max(0, PREKEY_TARGET - held.length) : low ? Math.max(0, PREKEY_TARGET - (relayCount ?? 0)) : 0
       for (const id of held.slice(0, Math.max(0, held.length + need - MAX_ONE_TIME_PREKEYS))) keys.markOneTimePrekeyUsed(id)
@@ -93,7 +110,7 @@ export class KeyManager {
       const bundle = keys.publicBundle(deviceId, fresh ? {} : { oneTimePrekeys: added })
       await this.#storage.set(S.meta, 'keys', stored(keys.toJSON()))
       await this.#http.request('PUT', '/v1/keys', { body: bundle })
-      const mark: Published = { deviceId, signedPrekeyId: keys.signedPrekey.id }
+      const mark: Published = { deviceId, signedPrekeyId: keys.signedPrekey.id, signedPrekeyAt: keys.signedPrekey.createdAt }
       await this.#storage.set(S.meta, 'published', stored(mark))
     }
     const p = (this.#publishing ?? Promise.resolve()).then(run, run)
