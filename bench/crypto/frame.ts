@@ -14,6 +14,7 @@ import { nodeProvider } from '../../sdk/crypto/node.js'
 import type { CryptoProvider } from '../../sdk/crypto/provider.js'
 import { buildPlaintext, openFrame, sealFrame } from '../../sdk/protocol/frame.js'
 import { Session } from '../../sdk/protocol/session.js'
+import { FROM_CLIENT, FROM_RELAY } from '../../sdk/protocol/schemas/registry.js'
 import { interleaved, type MeasureOptions } from '../measure.js'
 import type { BenchRow } from './row.js'
 
@@ -34,8 +35,8 @@ function frameCrypto(p: CryptoProvider): () => void {
 function sessionPair(p: CryptoProvider): { run: () => void; frameBytes: number } {
   const authKey = new Uint8Array(randomBytes(256))
   const salt = new Uint8Array(randomBytes(8))
-  const client = new Session({ role: 'client', provider: p, now: Date.now, authKey: authKey.slice(), salt, paddingBlocks: 0, retainSent: 0 })
-  const relay = new Session({ role: 'relay', provider: p, now: Date.now, authKey: authKey.slice(), salt })
+  const client = new Session({ role: 'client', bodies: FROM_RELAY, provider: p, now: Date.now, authKey: authKey.slice(), salt, paddingBlocks: 0, retainSent: 0 })
+  const relay = new Session({ role: 'relay', bodies: FROM_CLIENT, provider: p, now: Date.now, authKey: authKey.slice(), salt })
   const body = { _: 'auth.signIn' as const, token: 'x'.repeat(160) }
   const frame = client.pack(body).frame
   if (!relay.unpack(frame).ok) throw new Error('bench: the relay refused the first frame')

@@ -19,6 +19,7 @@ import { nodeProvider } from '../../sdk/crypto/node.js'
 import { ClientHandshake } from '../../sdk/protocol/handshake.js'
 import type { RelayBody } from '../../sdk/protocol/schemas/registry.js'
 import { Session } from '../../sdk/protocol/session.js'
+import { FROM_RELAY } from '../../sdk/protocol/schemas/registry.js'
 
 /** What `index.ts` passes. */
 export interface Args {
@@ -125,7 +126,7 @@ class MtClient {
         // The relay sends nothing more until this client speaks, so no frame can slip in meanwhile.
         void hs.finish(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).then((r) => {
           if (!r.ok) return reject(r.error)
-          resolve(new MtClient(ws, new Session({ role: 'client', provider: nodeProvider, now: Date.now, retainSent: 0, ...r.keys })))
+          resolve(new MtClient(ws, new Session({ role: 'client', bodies: FROM_RELAY, provider: nodeProvider, now: Date.now, retainSent: 0, ...r.keys })))
         }, reject)
       })
     })

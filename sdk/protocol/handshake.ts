@@ -80,7 +80,7 @@ export type ClientHandshakeState = 'idle' | 'sent' | 'done' | 'failed'
  * socket.send(await hs.start())
  * const r = await hs.finish(answerFrame)
  * if (!r.ok) socket.close(r.close) // r.error.code: HANDSHAKE_BAD_SIGNATURE, …
- * else session = new Session({ role: 'client', provider, now: Date.now, ...r.keys })
+ * else session = new Session({ role: 'client', bodies: FROM_RELAY, provider, now: Date.now, ...r.keys })
  * ```
  */
 export class ClientHandshake {
@@ -181,7 +181,7 @@ export type RelayHandshakeState = 'waiting' | 'done' | 'failed'
  * const r = hs.answer(firstFrame)
  * if (!r.ok) return socket.close(r.close)
  * socket.send(r.frame)
- * session = new Session({ role: 'relay', provider, now: Date.now, ...r.keys })
+ * session = new Session({ role: 'relay', bodies: FROM_CLIENT, provider, now: Date.now, ...r.keys })
  * ```
  */
 export class RelayHandshake {

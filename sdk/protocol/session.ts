@@ -28,7 +28,7 @@ import { ReplayWindow } from './replay-window.js'
 import { ClientSalts, RelaySaltSchedule } from './salts.js'
 import { SeqNoCounter, SeqNoExpectation } from './seq-no.js'
 import { encodeBody, parseBody } from './schemas/common.js'
-import { decodeObject, isBodyType, kindOf, type BodyFrom, type ClientBody, type Kind, type RelayBody, type Sender } from './schemas/registry.js'
+import { decodeWith, kindOf, registryHas, type BodyFrom, type BodyRegistry, type ClientBody, type Kind, type RelayBody, type Sender } from './schemas/registry.js'
 import type { RpcError } from './schemas/rpc.js'
 import type { BadMsgNotification, BadServerSalt, MsgsAck, ServerSalts } from './schemas/service.js'
 
@@ -42,6 +42,11 @@ export type Incoming<R extends Role> = BodyFrom<R extends 'relay' ? 'client' : '
 /** Options of {@link Session}. */
 export interface SessionOptions<R extends Role = Role> {
   role: R
+  /**
+   * What the peer may send: `FROM_RELAY` for a client, `FROM_CLIENT` for the relay
+   * (`schemas/registry.ts`). Given, not looked up, so a client build carries no request schemas.
+   */
+  bodies: BodyRegistry<R extends 'relay' ? 'client' : 'relay'>
   /** The frame crypto; with `sha1` (a full CryptoProvider) when `authKeyId` is not given. */
   provider: CoreCrypto & { sha1?(data: Uint8Array): Uint8Array }
   /** Local clock, unix ms. */
@@ -130,7 +135,7 @@ function plaintextBuffer(size: number): Uint8Array {
  * A layer-1 session. One per connection; the relay makes one per accepted handshake.
  * @example
  * ```ts
- * const s = new Session({ role: 'client', provider, now: Date.now, ...keys })
+ * const s = new Session({ role: 'client', bodies: FROM_RELAY, provider, now: Date.now, ...keys })
  * socket.send(s.pack({ _: 'auth.signIn', token }).frame)
  * const r = s.unpack(incoming)
  * if (r.ok) handle(r.body)
@@ -148,7 +153,7 @@ export class Session<R extends Role = Role> {
   readonly #authKeyId: Uint8Array
   readonly #x: Direction
   readonly #peerX: Direction
-  readonly #peer: Sender
+  readonly #bodies: BodyRegistry
   #sessionId: Uint8Array | undefined
   readonly #maxFrame: number
   readonly #padBlocks: number
@@ -184,7 +189,9 @@ export class Session<R extends Role = Role> {
     this.#authKeyId = opts.authKeyId?.slice() ?? keyIdOf(opts.provider.sha1!(opts.authKey))
     this.#x = client ? 0 : 8
     this.#peerX = client ? 8 : 0
-    this.#peer = client ? 'relay' : 'client'
+    if (opts.bodies?.from !== (client ? 'relay' : 'client'))
+      throw new TypeError(`"bodies" expected the registry of what the ${client ? 'relay' : 'client'} sends (FROM_${client ? 'RELAY' : 'CLIENT'})`)
+    this.#bodies = opts.bodies
     this.#sessionId = opts.sessionId?.slice() ?? (client ? opts.provider.randomBytes(8) : undefined)
     this.#maxFrame = opts.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE
     this.#padBlocks = padBlocks
@@ -331,7 +338,7 @@ export class Session<R extends Role = Role> {
     }
 
     const now = this.#serverNow()
-    const idCode = checkMsgId(msgId, now, this.#peer)
+    const idCode = checkMsgId(msgId, now, this.#bodies.from)
     if (idCode) return this.#badMsg(idCode, msgId, seqNo)
     const replay = this.#window.check(msgId)
     if (replay) return this.#badMsg('MSG_ID_TOO_LOW', msgId, seqNo, { reason: replay })
@@ -344,7 +351,7 @@ export class Session<R extends Role = Role> {
     } catch (err) {
       parseError = err
     }
-    const kind: Kind = raw && isBodyType(raw._, this.#peer) ? kindOf(raw._) : seqNo & 1 ? 'content' : 'service'
+    const kind: Kind = raw && registryHas(this.#bodies, raw._) ? kindOf(raw._) : seqNo & 1 ? 'content' : 'service'
     const seqCode = this.#seqIn.check(seqNo, kind)
     if (seqCode) return this.#badMsg(seqCode, msgId, seqNo, { expected: this.#seqIn.expected(kind) })
 
@@ -361,7 +368,7 @@ export class Session<R extends Role = Role> {
     let body: Incoming<R>
     try {
       if (!raw) throw parseError
-      body = decodeObject(raw, this.#peer) as Incoming<R>
+      body = decodeWith(this.#bodies, raw) as Incoming<R>
     } catch (err) {
       const error = MtChatError.is(err) ? err : new MtChatError('SCHEMA_INVALID', undefined, { op: 'session.unpack', cause: err })
       const notify: RpcError | undefined =

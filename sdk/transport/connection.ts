@@ -20,6 +20,7 @@ import { CLOSE_CODES, MtChatError, type ErrorCode } from '../errors.js'
 import { ClientHandshake } from '../protocol/handshake.js'
 import { parseResult, type RpcMethod, type RpcParams, type RpcRequest, type RpcResultOf } from '../protocol/schemas/rpc.js'
 import { Session } from '../protocol/session.js'
+import { FROM_RELAY } from '../protocol/schemas/registry.js'
 import { backoffDelay } from './backoff.js'
 import type { CallOptions, ConnectionOptions, ConnectionState, ConnectionStateEvent, SignInResult } from './connection-types.js'
 import { badMsgCode, PendingCalls, rpcError, type PendingCall } from './rpc.js'
@@ -347,7 +348,7 @@ export class Connection extends EventEmitter<Events> {
       live.conn.close(r.close, r.error.code)
       return
     }
-    live.session = new Session({ role: 'client', provider: this.#o.provider, now: this.#now, ...r.keys })
+    live.session = new Session({ role: 'client', bodies: FROM_RELAY, provider: this.#o.provider, now: this.#now, ...r.keys })
     this.#transition('signing-in', 'handshake_done', 'handshake verified against the pinned key')
     void this.#signIn(live)
     for (const f of early) if (this.#live === live) this.#onFrame(live, f)

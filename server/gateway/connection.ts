@@ -18,6 +18,7 @@ import { RelayHandshake } from '../../sdk/protocol/handshake.js'
 import type { RpcMethod } from '../../sdk/protocol/schemas/rpc.js'
 import type { ClientBody, RelayBody } from '../../sdk/protocol/schemas/registry.js'
 import { Session, type Rejected } from '../../sdk/protocol/session.js'
+import { FROM_CLIENT } from '../../sdk/protocol/schemas/registry.js'
 import type { EphemeralUpdate, Update } from '../services/update-types.js'
 import type { AuthContext } from '../auth/authenticate.js'
 import type { GatewayContext } from './context.js'
@@ -153,7 +154,7 @@ export class Connection {
     }
     if (!this.transport.send(r.frame)) return this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer')
     this.session = new Session({
-      role: 'relay',
+      role: 'relay', bodies: FROM_CLIENT,
       provider: this.ctx.provider,
       now: () => this.ctx.clock.now(),
       ...r.keys,

@@ -15,6 +15,7 @@ import { MtChatError, type ErrorCode } from '../../sdk/errors.js'
 import { ClientHandshake } from '../../sdk/protocol/handshake.js'
 import type { HandshakeKeys } from '../../sdk/protocol/handshake-codec.js'
 import { Session, type Rejected } from '../../sdk/protocol/session.js'
+import { FROM_RELAY } from '../../sdk/protocol/schemas/registry.js'
 import type { RelayBody } from '../../sdk/protocol/schemas/registry.js'
 import { parseResult, type RpcMethod, type RpcParams, type RpcResultOf } from '../../sdk/protocol/schemas/rpc.js'
 import type { Update } from '../../sdk/protocol/schemas/updates.js'
@@ -116,7 +117,7 @@ export class TestClient {
       throw r.error
     }
     const keys = { ...r.keys, authKey: r.keys.authKey.slice(), authKeyId: r.keys.authKeyId.slice(), salt: r.keys.salt.slice() }
-    const session = new Session({ role: 'client', provider, now: Date.now, ...r.keys })
+    const session = new Session({ role: 'client', bodies: FROM_RELAY, provider, now: Date.now, ...r.keys })
     const client = new TestClient(wire, session, closed, options.autoAck ?? true, keys)
     onFrame((frame) => client.onFrame(frame), keys.authKeyId)
     return client

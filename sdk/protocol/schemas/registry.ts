@@ -7,7 +7,7 @@
 import type * as v from 'valibot'
 import { MtChatError } from '../../errors.js'
 import { parseBody, validate } from './common.js'
-import { RPC_METHODS, RpcErrorSchema, RpcResultSchema, type RpcError, type RpcRequest, type RpcResult } from './rpc.js'
+import { RPC_PARAMS, RpcErrorSchema, RpcResultSchema, type RpcError, type RpcRequest, type RpcResult } from './rpc.js'
 import {
   BadMsgNotificationSchema,
   BadServerSaltSchema,
@@ -43,35 +43,45 @@ export type BodyFrom<S extends Sender> = S extends 'client' ? ClientBody : Relay
 
 type SchemaMap = Record<string, v.GenericSchema>
 
-const requests: SchemaMap = {}
-for (const [name, m] of Object.entries(RPC_METHODS)) requests[name] = m.params
-
-const FROM_CLIENT: SchemaMap = {
-  ...requests,
-  msgs_ack: MsgsAckSchema,
-  ping: PingSchema,
-  bad_msg_notification: BadMsgNotificationSchema,
+/**
+ * The bodies one side accepts: what `from` sends, by `_` type. A session is given the registry of
+ * its peer ({@link FROM_RELAY} for a client, {@link FROM_CLIENT} for the relay), so a client build
+ * carries no request schemas.
+ */
+export interface BodyRegistry<S extends Sender = Sender> {
+  readonly from: S
+  readonly schemas: SchemaMap
 }
 
-const FROM_RELAY: SchemaMap = {
-  rpc_result: RpcResultSchema,
-  rpc_error: RpcErrorSchema,
-  updates: UpdatesSchema,
-  pong: PongSchema,
-  bad_msg_notification: BadMsgNotificationSchema,
-  bad_server_salt: BadServerSaltSchema,
-  server_salts: ServerSaltsSchema,
+/** What the relay accepts: RPC requests and the client's service messages. */
+export const FROM_CLIENT: BodyRegistry<'client'> = {
+  from: 'client',
+  schemas: { ...RPC_PARAMS, msgs_ack: MsgsAckSchema, ping: PingSchema, bad_msg_notification: BadMsgNotificationSchema },
 }
 
-const ALL: SchemaMap = { ...FROM_CLIENT, ...FROM_RELAY }
+/** What a client accepts: answers, update pushes and the relay's service messages. */
+export const FROM_RELAY: BodyRegistry<'relay'> = {
+  from: 'relay',
+  schemas: {
+    rpc_result: RpcResultSchema,
+    rpc_error: RpcErrorSchema,
+    updates: UpdatesSchema,
+    pong: PongSchema,
+    bad_msg_notification: BadMsgNotificationSchema,
+    bad_server_salt: BadServerSaltSchema,
+    server_salts: ServerSaltsSchema,
+  },
+}
 
 const SERVICE_TYPES = new Set(['msgs_ack', 'ping', 'pong', 'bad_msg_notification', 'bad_server_salt', 'server_salts'])
 
 /** Every body type name of layer 1 (update items are in `UPDATE_TYPES`). */
-export const BODY_TYPES = Object.keys(ALL) as BodyType[]
+export const BODY_TYPES = /* @__PURE__ */ (() => Object.keys({ ...FROM_CLIENT.schemas, ...FROM_RELAY.schemas }) as BodyType[])()
 
 const own = (map: SchemaMap, type: string) => Object.prototype.hasOwnProperty.call(map, type)
-const mapOf = (from?: Sender) => (from === 'client' ? FROM_CLIENT : from === 'relay' ? FROM_RELAY : ALL)
+/** The schemas `from` sends, or every body's when omitted (a combined view for tools and tests). */
+const schemasOf = (from?: Sender): SchemaMap =>
+  from === 'client' ? FROM_CLIENT.schemas : from === 'relay' ? FROM_RELAY.schemas : { ...FROM_CLIENT.schemas, ...FROM_RELAY.schemas }
 
 /**
  * Whether `type` is a service message (even seq_no, never acked) or content (odd seq_no). Unknown
@@ -88,7 +98,31 @@ export function kindOf(type: string): Kind {
 
 /** True when `type` is a body `from` may send (any side when omitted). */
 export function isBodyType(type: string, from?: Sender): type is BodyType {
-  return own(mapOf(from), type)
+  return own(schemasOf(from), type)
+}
+
+/** True when `type` is a body the registry's side may send. */
+export function registryHas(registry: BodyRegistry, type: string): boolean {
+  return own(registry.schemas, type)
+}
+
+function decodeIn(schemas: SchemaMap, value: { _: string }, from: Sender | undefined): unknown {
+  const type = value._
+  if (!own(schemas, type))
+    throw new MtChatError('SCHEMA_UNKNOWN_TYPE', `unknown body type "${type.slice(0, 64)}"${from ? ` from the ${from}` : ''}`, {
+      op: 'body.decode',
+      details: { type: type.slice(0, 64) },
+    })
+  return validate(schemas[type], value, type)
+}
+
+/**
+ * Validates an already-parsed JSON object as a body its registry's side sends (what a session
+ * does with every frame).
+ * @throws MtChatError SCHEMA_UNKNOWN_TYPE (a type that side may not send), SCHEMA_INVALID naming the field.
+ */
+export function decodeWith<S extends Sender>(registry: BodyRegistry<S>, value: { _: string }): BodyFrom<S> {
+  return decodeIn(registry.schemas, value, registry.from) as BodyFrom<S>
 }
 
 /**
@@ -99,14 +133,7 @@ export function decodeObject<S extends Sender | undefined = undefined>(
   value: { _: string },
   from?: S,
 ): S extends Sender ? BodyFrom<S> : Body {
-  const map = mapOf(from)
-  const type = value._
-  if (!own(map, type))
-    throw new MtChatError('SCHEMA_UNKNOWN_TYPE', `unknown body type "${type.slice(0, 64)}"${from ? ` from the ${from}` : ''}`, {
-      op: 'body.decode',
-      details: { type: type.slice(0, 64) },
-    })
-  return validate(map[type], value, type) as S extends Sender ? BodyFrom<S> : Body
+  return decodeIn(schemasOf(from), value, from) as S extends Sender ? BodyFrom<S> : Body
 }
 
 /**

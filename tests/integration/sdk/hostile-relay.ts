@@ -15,6 +15,7 @@ import { nodeProvider } from '../../../sdk/crypto/node.js'
 import { ClientHandshake, RelayHandshake } from '../../../sdk/protocol/handshake.js'
 import type { Update } from '../../../sdk/protocol/schemas/updates.js'
 import { Session } from '../../../sdk/protocol/session.js'
+import { FROM_CLIENT, FROM_RELAY } from '../../../sdk/protocol/schemas/registry.js'
 import { webSocketTransport, type Transport } from '../../../sdk/index.node.js'
 
 type SecretUpdate = Extract<Update, { _: 'update.secret' }>
@@ -121,7 +122,7 @@ export class HostileRelay {
         void chs.finish(new Uint8Array(data)).then((r) => {
           up.off('message', onEarly)
           if (!r.ok) return down.close(1011)
-          us = new Session({ role: 'client', provider: p, now: Date.now, ...r.keys })
+          us = new Session({ role: 'client', bodies: FROM_RELAY, provider: p, now: Date.now, ...r.keys })
           up.on('message', (d: ArrayBuffer) => onUp(new Uint8Array(d)))
           for (const f of early) onUp(f)
           resolve()
@@ -186,7 +187,7 @@ export class HostileRelay {
       if (!ds) {
         const r = hs.answer(frame)
         if (!r.ok) return down.close(r.close)
-        ds = new Session({ role: 'relay', provider: p, now: Date.now, ...r.keys })
+        ds = new Session({ role: 'relay', bodies: FROM_CLIENT, provider: p, now: Date.now, ...r.keys })
         down.send(r.frame)
         this.#sessions.add(session)
         return

@@ -11,6 +11,7 @@ import { msgIdAt } from '../../../sdk/protocol/msg-id.js'
 import { SALT_GRACE_MS, SALT_PERIOD_MS } from '../../../sdk/protocol/salts.js'
 import { encodeBody } from '../../../sdk/protocol/schemas/common.js'
 import { Session, type UnpackResult } from '../../../sdk/protocol/session.js'
+import { FROM_CLIENT } from '../../../sdk/protocol/schemas/registry.js'
 import { craftFrame, sessionPair, type Craft } from './helpers.js'
 
 const send = { _: 'messages.send', peer: 42, random_id: '00112233aabbccdd', text: 'hi' } as const
@@ -216,13 +217,13 @@ describe('in-session reordering (Albrecht et al. 2022, attack 1)', () => {
     )
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: sent.length - 1 }), { maxLength: 40 }), (order) => {
-        const relay = new Session({ role: 'relay', provider: p, now: clock.now, authKey: keys.authKey.slice(), salt: keys.salt })
+        const relay = new Session({ role: 'relay', bodies: FROM_CLIENT, provider: p, now: clock.now, authKey: keys.authKey.slice(), salt: keys.salt })
         const accepted: number[] = []
         for (const i of order) if (relay.unpack(sent[i].frame).ok) accepted.push(i)
         for (let k = 1; k < accepted.length; k++) expect(accepted[k]).toBeGreaterThan(accepted[k - 1])
         // Delivered in order, everything is accepted: the checks refuse only what is out of order.
         if (order.length === 0) {
-          const inOrder = new Session({ role: 'relay', provider: p, now: clock.now, authKey: keys.authKey.slice(), salt: keys.salt })
+          const inOrder = new Session({ role: 'relay', bodies: FROM_CLIENT, provider: p, now: clock.now, authKey: keys.authKey.slice(), salt: keys.salt })
           expect(sent.every((x) => inOrder.unpack(x.frame).ok)).toBe(true)
         }
       }),

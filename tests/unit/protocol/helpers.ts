@@ -10,6 +10,7 @@ import { sealFrame } from '../../../sdk/protocol/frame.js'
 import { ClientHandshake, RelayHandshake } from '../../../sdk/protocol/handshake.js'
 import type { HandshakeKeys } from '../../../sdk/protocol/handshake-codec.js'
 import { Session, type SessionOptions } from '../../../sdk/protocol/session.js'
+import { FROM_CLIENT, FROM_RELAY } from '../../../sdk/protocol/schemas/registry.js'
 import { writeU32LE, writeU64LE } from '../../../sdk/util/bytes.js'
 
 /** noble, except that randomBytes yields the byte sequence start, start+1, … (mod 256). */
@@ -98,8 +99,8 @@ export async function sessionPair(opts: { clock?: ReturnType<typeof testClock>; 
   const b = await ch.finish(a.frame)
   if (!b.ok) throw b.error
   const keys: HandshakeKeys = { ...b.keys, authKey: b.keys.authKey.slice() }
-  const client = new Session({ role: 'client', provider: p, now: clock.now, ...b.keys, ...opts.client })
-  const relay = new Session({ role: 'relay', provider: p, now: clock.now, ...a.keys, ...opts.relay })
+  const client = new Session({ role: 'client', bodies: FROM_RELAY, provider: p, now: clock.now, ...b.keys, ...opts.client })
+  const relay = new Session({ role: 'relay', bodies: FROM_CLIENT, provider: p, now: clock.now, ...a.keys, ...opts.relay })
   return { clock, client, relay, keys, server }
 }
 

@@ -12,6 +12,7 @@ import { BODY_TYPES, kindOf } from '../../../sdk/protocol/schemas/registry.js'
 import { RPC_METHOD_NAMES } from '../../../sdk/protocol/schemas/rpc.js'
 import { UPDATE_TYPES } from '../../../sdk/protocol/schemas/updates.js'
 import { Session } from '../../../sdk/protocol/session.js'
+import { FROM_CLIENT } from '../../../sdk/protocol/schemas/registry.js'
 import { nobleProvider } from '../../../sdk/crypto/noble.js'
 import { fromHex } from '../../../sdk/util/bytes.js'
 import { counting, EXAMPLE_TIME, frameExample, handshakeExample } from './fixtures/worked-example.js'
@@ -116,7 +117,7 @@ describe('PROTOCOL.md worked example', () => {
   })
 
   it('a relay session opens the documented frame to the documented body', () => {
-    const relay = new Session({ role: 'relay', provider: nobleProvider, now: () => EXAMPLE_TIME, authKey: counting(0, 256), salt: fromHex('1122334455667788') })
+    const relay = new Session({ role: 'relay', bodies: FROM_CLIENT, provider: nobleProvider, now: () => EXAMPLE_TIME, authKey: counting(0, 256), salt: fromHex('1122334455667788') })
     const r = relay.unpack(fromHex(frameDoc.frame))
     expect(r).toMatchObject({ ok: true, seqNo: 1, kind: 'content', body: { _: 'updates.getState' } })
   })

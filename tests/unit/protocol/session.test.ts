@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { nobleProvider as p } from '../../../sdk/crypto/noble.js'
-import { Session } from '../../../sdk/protocol/session.js'
+import { Session, type SessionOptions } from '../../../sdk/protocol/session.js'
+import { FROM_CLIENT, FROM_RELAY } from '../../../sdk/protocol/schemas/registry.js'
 import { fromBase64 } from '../../../sdk/util/bytes.js'
 import { SALT_PERIOD_MS } from '../../../sdk/protocol/salts.js'
 import type { ClientBody, RelayBody } from '../../../sdk/protocol/schemas/registry.js'
@@ -70,11 +71,11 @@ describe('session: request and answer', () => {
     const clock = testClock()
     const { keys } = await sessionPair({ clock })
     const slow = () => clock.t - 400_000
-    const fresh = (role: 'client' | 'relay', now: () => number, timeOffset?: number) =>
-      new Session({ role, provider: p, now, timeOffset, authKey: keys.authKey.slice(), salt: keys.salt })
-    const withOffset = fresh('client', slow, 400_000)
-    expect(fresh('relay', clock.now).unpack(withOffset.pack(send).frame).ok).toBe(true)
-    const r = fresh('relay', clock.now).unpack(fresh('client', slow).pack(send).frame)
+    const keyed = () => ({ provider: p, authKey: keys.authKey.slice(), salt: keys.salt })
+    const client = (now: () => number, timeOffset?: number) => new Session({ role: 'client', bodies: FROM_RELAY, now, timeOffset, ...keyed() })
+    const relay = () => new Session({ role: 'relay', bodies: FROM_CLIENT, now: clock.now, ...keyed() })
+    expect(relay().unpack(client(slow, 400_000).pack(send).frame).ok).toBe(true)
+    const r = relay().unpack(client(slow).pack(send).frame)
     expect(r.ok || r.error.code).toBe('MSG_ID_TOO_OLD')
   })
 })
@@ -116,9 +117,17 @@ describe('session: resend and close', () => {
     expect(relay.resend(x.msgId)).toBeUndefined()
   })
 
+  it("refuses a registry that is not its peer's: a client must decode what the relay sends, and back", () => {
+    const keys = { provider: p, now: Date.now, authKey: p.randomBytes(256), salt: new Uint8Array(8) }
+    const wrongForClient = { role: 'client', bodies: FROM_CLIENT, ...keys } as unknown as SessionOptions<'client'>
+    const wrongForRelay = { role: 'relay', bodies: FROM_RELAY, ...keys } as unknown as SessionOptions<'relay'>
+    expect(() => new Session(wrongForClient)).toThrow(/FROM_RELAY/)
+    expect(() => new Session(wrongForRelay)).toThrow(/FROM_CLIENT/)
+  })
+
   it('close wipes the auth_key it was given and refuses further work', async () => {
     const authKey = p.randomBytes(256)
-    const s = new Session({ role: 'client', provider: p, now: Date.now, authKey, salt: new Uint8Array(8) })
+    const s = new Session({ role: 'client', bodies: FROM_RELAY, provider: p, now: Date.now, authKey, salt: new Uint8Array(8) })
     const frame = s.pack(send).frame
     s.close()
     expect(s.closed).toBe(true)

@@ -9,6 +9,7 @@ import { RelayHandshake } from '../../../sdk/protocol/handshake.js'
 import type { ClientBody } from '../../../sdk/protocol/schemas/registry.js'
 import type { Update } from '../../../sdk/protocol/schemas/updates.js'
 import { Session } from '../../../sdk/protocol/session.js'
+import { FROM_CLIENT } from '../../../sdk/protocol/schemas/registry.js'
 import type { Transport, TransportHandlers } from '../../../sdk/transport/types.js'
 
 export type Handler = (params: Record<string, unknown>, conn: FakeConn) => unknown | Promise<unknown>
@@ -114,7 +115,7 @@ export class FakeRelay {
       const r = hs.answer(frame)
       if (!r.ok) return conn.close(r.close)
       const salt = this.opts.rotateSaltAtStart ? nobleProvider.randomBytes(8) : r.keys.salt
-      conn.session = new Session({ role: 'relay', provider: nobleProvider, now: Date.now, ...r.keys, salt })
+      conn.session = new Session({ role: 'relay', bodies: FROM_CLIENT, provider: nobleProvider, now: Date.now, ...r.keys, salt })
       conn.deliver(r.frame)
       return
     }
