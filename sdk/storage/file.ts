@@ -18,7 +18,8 @@ import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'n
 import { join, resolve } from 'node:path'
 import { MtChatError } from '../errors.js'
 import { decodeLines, decodeValue, encodeLine, encodeValue, type Json } from './codec.js'
-import { prepareOps, StoreMap } from './memory.js'
+import { prepareOps } from './ops.js'
+import { StoreMap } from './store-map.js'
 import { checkName } from './range.js'
 import type { ListOptions, StorageAdapter, StorageOp, StoredValue } from './types.js'
 

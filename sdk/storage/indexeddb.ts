@@ -8,7 +8,7 @@
  * @module
  */
 import { MtChatError } from '../errors.js'
-import { prepareOps } from './memory.js'
+import { prepareOps } from './ops.js'
 import { checkName, rangeOf } from './range.js'
 import type { ListOptions, StorageAdapter, StorageOp, StoredValue } from './types.js'
 

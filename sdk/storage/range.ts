@@ -1,7 +1,7 @@
 /**
  * Helpers every storage adapter shares (sdk/storage/types.ts): argument checks, turning
- * {@link ListOptions} into a key range, selecting from a sorted key list, and deep-copying values so
- * a caller never aliases what an adapter holds.
+ * {@link ListOptions} into a key range, and deep-copying values so a caller never aliases what an
+ * adapter holds. Selecting from a sorted key list is `store-map.ts`'s.
  *
  * Keys order by UTF-16 code unit, as JavaScript's `<` and IndexedDB compare strings.
  * @module
@@ -58,41 +58,6 @@ export function rangeOf(options: ListOptions = {}): KeyRange {
     }
   }
   return r
-}
-
-/** True when `key` lies in `r`. */
-export function inRange(key: string, r: KeyRange): boolean {
-  if (r.lower !== undefined && (r.lowerOpen ? key <= r.lower : key < r.lower)) return false
-  if (r.upper !== undefined && (r.upperOpen ? key >= r.upper : key > r.upper)) return false
-  return true
-}
-
-/** Index of the first element of sorted `keys` that is ≥ `key` (binary search). */
-export function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0
-  let hi = keys.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (keys[mid] < key) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
-/** The keys of sorted `keys` that {@link ListOptions} selects, in list order. */
-export function selectKeys(keys: readonly string[], options: ListOptions = {}): string[] {
-  const r = rangeOf(options)
-  const limit = options.limit ?? Infinity
-  if (limit <= 0) return []
-  let start = r.lower === undefined ? 0 : lowerBound(keys, r.lower)
-  if (r.lower !== undefined && r.lowerOpen && keys[start] === r.lower) start++
-  let end = r.upper === undefined ? keys.length : lowerBound(keys, r.upper)
-  if (r.upper !== undefined && !r.upperOpen && keys[end] === r.upper) end++
-  if (end <= start) return []
-  const out: string[] = []
-  if (options.reverse) for (let i = end - 1; i >= start && out.length < limit; i--) out.push(keys[i])
-  else for (let i = start; i < end && out.length < limit; i++) out.push(keys[i])
-  return out
 }
 
 /**
