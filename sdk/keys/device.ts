@@ -13,27 +13,19 @@ import { S, stored } from '../client/stores.js'
 import type { Tx } from '../client/tx.js'
 import { bytesEqual } from '../util/bytes.js'
 import { lazy } from '../util/lazy.js'
+import { SIGNED_PREKEY_MAX_AGE, type Published } from './limits.js'
+
+export { PREKEY_TARGET, SIGNED_PREKEY_MAX_AGE } from './limits.js'
 
 /**
- * The key code (`DeviceKeys`) loads on first use: a page that restarts with its bundle published and
- * enough one-time prekeys on the relay never needs it until a secret chat runs.
+ * The key code (`DeviceKeys`, generation, publication) loads on first use: a page that restarts
+ * with its bundle published and enough one-time prekeys on the relay never needs it until a secret
+ * chat runs.
  */
-const identity = lazy('device keys', () => import('../protocol/secret/identity.js'))
-
-/** One-time prekeys kept published. */
-export const PREKEY_TARGET = 100
-/** The signed prekey is replaced after this long (ms). */
-export const SIGNED_PREKEY_MAX_AGE = 7 * 24 * 3600 * 1000
+const ops = lazy('device keys', () => import('./device-ops.js'))
 
 /** What {@link KeyManager.checkIdentity} found. */
 export type IdentityCheck = { kind: 'new' } | { kind: 'same' } | { kind: 'changed'; previous: Uint8Array }
-
-interface Published {
-  deviceId: string
-  signedPrekeyId: number
-  /** When that signed prekey was made (ms); absent in marks written before it was recorded. */
-  signedPrekeyAt?: number
-}
 
 /** Loads, publishes and replenishes the device keys; remembers peer identities. */
 export class KeyManager {
@@ -60,16 +52,7 @@ export class KeyManager {
   }
 
   async #load(): Promise<DeviceKeys> {
-    const json = await this.#storage.get(S.meta, 'keys')
-    const { DeviceKeys } = await identity()
-    if (json !== undefined) {
-      const keys = await DeviceKeys.load(this.#p.keys, json)
-      if ((json as { v?: unknown }).v !== 2) await this.#storage.set(S.meta, 'keys', stored(keys.toJSON())) // stored form v1 → v2
-      return keys
-    }
-    const keys = await DeviceKeys.generate(this.#p.keys, { oneTimePrekeys: PREKEY_TARGET, now: this.#now })
-    await this.#storage.set(S.meta, 'keys', stored(keys.toJSON()))
-    return keys
+    return (await ops()).loadDeviceKeys(this.#p.keys, this.#storage, this.#now)
   }
 
   /** Adds the current key state to `tx` (after a one-time prekey was used). */
@@ -81,7 +64,7 @@ export class KeyManager {
    * Makes sure the relay has this device's bundle: the full bundle once per device id (or after
    * the signed prekey rotated), then fresh one-time prekeys whenever the relay says it holds only
    * `relayCount` (below its low mark). The relay hands prekeys out without telling us which, so
-   * their secrets stay here until an init uses them; past {@link MAX_ONE_TIME_PREKEYS} the oldest
+   * their secrets stay here until an init uses them; past `MAX_ONE_TIME_PREKEYS` the oldest
    * are dropped (an init naming one of those then fails with SECRET_UNKNOWN_PREKEY).
    */
   publish(deviceId: string, low: boolean, relayCount?: number): Promise<void> {
@@ -91,27 +74,8 @@ export class KeyManager {
       // Nothing to publish or rotate: done without loading the keys (or their code).
       if (!fresh && !low && done.signedPrekeyAt !== undefined && this.#now() - done.signedPrekeyAt <= SIGNED_PREKEY_MAX_AGE) return
       const keys = await this.keys()
-      let rotated = false
-      if (this.#now() - keys.signedPrekey.createdAt > SIGNED_PREKEY_MAX_AGE) {
-        await keys.rotateSignedPrekey(this.#p.keys, { now: this.#now })
-        rotated = true
-      }
-      if (!fresh && !low && !rotated && done.signedPrekeyId === keys.signedPrekey.id) {
-        // A mark from before signedPrekeyAt was recorded: record it, so the next start skips the keys.
-        if (done.signedPrekeyAt === undefined) await this.#storage.set(S.meta, 'published', stored({ ...done, signedPrekeyAt: keys.signedPrekey.createdAt }))
-        return
-      }
-      const { MAX_ONE_TIME_PREKEYS } = await identity()
-      const held = keys.oneTimePrekeyIds
-      const need = fresh ? Math.max(0, PREKEY_TARGET - held.length) : low ? Math.max(0, PREKEY_TARGET - (relayCount ?? 0)) : 0
-      for (const id of held.slice(0, Math.max(0, held.length + need - MAX_ONE_TIME_PREKEYS))) keys.markOneTimePrekeyUsed(id)
-      const added = await keys.replenish(this.#p.keys, Math.min(MAX_ONE_TIME_PREKEYS, keys.oneTimePrekeyIds.length + need))
-      // First publication carries every prekey; later ones only what the relay lacks.
-      const bundle = keys.publicBundle(deviceId, fresh ? {} : { oneTimePrekeys: added })
-      await this.#storage.set(S.meta, 'keys', stored(keys.toJSON()))
-      await this.#http.request('PUT', '/v1/keys', { body: bundle })
-      const mark: Published = { deviceId, signedPrekeyId: keys.signedPrekey.id, signedPrekeyAt: keys.signedPrekey.createdAt }
-      await this.#storage.set(S.meta, 'published', stored(mark))
+      const context = { keys: this.#p.keys, storage: this.#storage, http: this.#http, now: this.#now }
+      await (await ops()).publishKeys(context, keys, { deviceId, fresh, low, relayCount, done })
     }
     const p = (this.#publishing ?? Promise.resolve()).then(run, run)
     this.#publishing = p.catch(() => undefined)
