@@ -36,16 +36,16 @@ const CRYPTO_PROTOCOL = { budget: 22 * KB, limit: 22 * KB }
 /** (a') No budget in the issues; 46.1 KB measured (noble's curves and hashes alone are 12 KB). Limit = measured + 3 %. */
 const CRYPTO_PROTOCOL_ALL = { limit: 48_600 }
 /**
- * (b) Issue 5's budget is 30 KB. Not met: 32.4 KB measured at start-up (36.9 KB before the compact
- * SHA-256, the device keys on first use and the request schemas left to the relay) — (a)'s crypto
- * and protocol plus eventemitter3 (≈ 19 KB) and ≈ 13 KB of the client's own code: the connection
- * state machine, client core, cloud chats, storage (IndexedDB and memory), the key manager,
- * outbox, sync and sign-in. Secret chats (12 KB), noble's curves and hashes (12 KB), device keys
- * (2.6 KB), files (3.7 KB), long-polling, verification codes and noble's GCM load on first use.
- * Limit = measured + 2.7 %.
+ * (b) Issue 5's budget is 30 KB. Not met: 31.8 KB measured at start-up (36.9 KB before the compact
+ * SHA-256, the device keys and memory storage on first use and the request schemas left to the
+ * relay) — (a)'s crypto and protocol plus eventemitter3 (≈ 19 KB) and ≈ 13 KB of the client's own
+ * code: the connection state machine, client core, cloud chats, IndexedDB storage, the key
+ * manager's start-up check, outbox, sync and sign-in. Secret chats (12 KB), noble's curves and
+ * hashes (12 KB), device keys (2.9 KB), files (3.7 KB), memory storage, long-polling, verification
+ * codes and noble's GCM load on first use. Limit = measured + 2.7 %.
  */
-const SDK_INITIAL = { budget: 30 * KB, limit: 34_100 }
-/** (c) No budget in the issues for the whole; 68.1 KB measured. Limit = measured + 2.9 %. */
+const SDK_INITIAL = { budget: 30 * KB, limit: 33_450 }
+/** (c) No budget in the issues for the whole; 68.8 KB measured. Limit = measured + 1.7 %. */
 const SDK_TOTAL = { limit: 71_700 }
 
 /** Curve code that must stay out of start-up (WebCrypto does that work; noble loads on demand). */
@@ -95,8 +95,8 @@ describe('browser bundle, dependencies included', () => {
     expect(s.initialModules).toContain('sdk/client.ts')
     // The parts loaded on first use are in the build, and not at start-up.
     const lazy = [
-      ...['sdk/chat/secret-runtime.ts', 'sdk/protocol/secret/chat-session.ts', 'sdk/protocol/secret/rekey.ts', 'sdk/protocol/secret/identity.ts'],
-      ...['sdk/files/pipeline.ts', 'sdk/crypto/file-cipher.ts', 'sdk/transport/poll-http.ts', 'sdk/crypto/fingerprint.ts', 'sdk/crypto/gcm-noble.ts'],
+      ...['sdk/chat/secret-runtime.ts', 'sdk/protocol/secret/chat-session.ts', 'sdk/protocol/secret/rekey.ts', 'sdk/protocol/secret/identity.ts', 'sdk/keys/device-ops.ts'],
+      ...['sdk/storage/memory-adapter.ts', 'sdk/storage/store-map.ts', 'sdk/files/pipeline.ts', 'sdk/crypto/file-cipher.ts', 'sdk/transport/poll-http.ts', 'sdk/crypto/fingerprint.ts', 'sdk/crypto/gcm-noble.ts'],
       ...CURVES,
     ]
     for (const m of lazy) {
