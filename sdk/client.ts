@@ -210,7 +210,12 @@ export class Client extends EventEmitter<ClientEvents> {
    * Our own user id and device id (connects if this device never signed in). A device id names
    * this storage's keys on the relay; a secret chat belongs to one device pair.
    */
-  async me(): Promise<{ userId: number; deviceId: string }> {
+  async me(): Promise<{
+    /** Our user id. */
+    userId: number
+    /** This device's id on the relay. */
+    deviceId: string
+  }> {
     const userId = await this.#core.me()
     return { userId, deviceId: (await this.#core.deviceId())! }
   }

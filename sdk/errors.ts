@@ -217,7 +217,12 @@ export interface ErrorDetails {
   /** For frame checks: the layer-1 bad_msg code to notify the peer with. */
   badMsgCode?: number
   /** For SECRET_GAP: the range to ask the peer to resend, as its wire out_seq_no values (the `resend` action's start/end). */
-  resend?: { start: number; end: number }
+  resend?: {
+    /** The first missing message's wire out_seq_no. */
+    start: number
+    /** The last missing message's wire out_seq_no. */
+    end: number
+  }
   /** HTTP status, when the error came from or goes to HTTP. */
   status?: number
   /** Free-form, non-sensitive facts (ids, sizes, field paths). */
@@ -235,6 +240,7 @@ export interface ErrorDetails {
  * ```
  */
 export class MtChatError<C extends ErrorCode = ErrorCode> extends Error {
+  /** Always `MtChatError`. */
   override readonly name = 'MtChatError'
   /** The stable code; see {@link ERROR_CODES}. */
   readonly code: C

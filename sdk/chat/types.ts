@@ -92,7 +92,12 @@ export interface Message {
   /** sending → sent ✔ → delivered ✔✔ → read ✅, or failed. */
   readonly status: MessageStatus
   /** Why it failed, when `status` is `failed`. */
-  readonly error?: { code: string; message: string }
+  readonly error?: {
+    /** The error's stable code (an ErrorCode, or a newer relay's). */
+    code: string
+    /** For people. */
+    message: string
+  }
 }
 
 /** A message's status changed. */

@@ -22,8 +22,24 @@ export type StoredValue =
 
 /** One write of a batch. */
 export type StorageOp =
-  | { op: 'set'; store: string; key: string; value: StoredValue }
-  | { op: 'delete'; store: string; key: string }
+  | {
+      /** Store `value`. */
+      op: 'set'
+      /** The named store. */
+      store: string
+      /** The key in it. */
+      key: string
+      /** What to store (copied). */
+      value: StoredValue
+    }
+  | {
+      /** Remove the key. */
+      op: 'delete'
+      /** The named store. */
+      store: string
+      /** The key in it. */
+      key: string
+    }
 
 /** Options of {@link StorageAdapter.list}. */
 export interface ListOptions {
@@ -41,11 +57,24 @@ export interface ListOptions {
 export interface StorageAdapter {
   /** Adapter name for diagnostics: "memory", "indexeddb", "file". */
   readonly name: string
+  /** The value under `key` in `store` (a copy), or undefined. */
   get<T extends StoredValue = StoredValue>(store: string, key: string): Promise<T | undefined>
+  /** Stores a copy of `value` under `key` in `store`. */
   set(store: string, key: string, value: StoredValue): Promise<void>
+  /** Removes `key` from `store` (nothing happens when it is absent). */
   delete(store: string, key: string): Promise<void>
   /** Entries of a store in key order. */
-  list<T extends StoredValue = StoredValue>(store: string, options?: ListOptions): Promise<{ key: string; value: T }[]>
+  list<T extends StoredValue = StoredValue>(
+    store: string,
+    options?: ListOptions,
+  ): Promise<
+    {
+      /** The entry's key. */
+      key: string
+      /** A copy of its value. */
+      value: T
+    }[]
+  >
   /** Applies all ops atomically, in order. */
   batch(ops: StorageOp[]): Promise<void>
   /** Removes every entry of every store (sign-out, tests). */
