@@ -59,10 +59,12 @@ if (Object.keys(sdkInputs).length > 0)
 // The browser build: `mt-chat.min.js` is what a page loads at start-up; what most pages never need
 // then is in `chunks/` beside it (content-hashed names), fetched by import() relative to it. The
 // relay serves both (server/http/static.ts). Load the entry by one URL (no query string): chunks
-// import it back as `../mt-chat.min.js`.
+// import it back as `../mt-chat.min.js` (preserveEntrySignatures 'allow-extension': the entry may
+// export what the chunks need, so start-up is one file, not the entry plus a shared chunk).
 if (existsSync('sdk/index.ts'))
   configs.push({
     input: 'sdk/index.ts',
+    preserveEntrySignatures: 'allow-extension',
     output: { dir: 'dist/browser', format: 'es', sourcemap: true, entryFileNames: 'mt-chat.min.js', chunkFileNames: 'chunks/[name]-[hash].js' },
     plugins: [...browserPlugins(), nodeResolve({ browser: true }), ts(), terser({ format: { comments: false } })],
     onwarn,

@@ -2,8 +2,9 @@
  * Builds SDK modules for the browser the way `rollup.config.mjs` builds `dist/browser/` — rollup,
  * @rollup/plugin-node-resolve with browser conditions, the same plugins (`rollup.plugins.mjs`:
  * eventemitter3's CommonJS file wrapped as ESM, noble's GCM fallback on its own copy of the AES
- * module), code-splitting at every `import()` — and measures the result, for the size-budget tests and
- * the pages of the end-to-end tests. TypeScript is stripped by `ts.transpileModule` (no
+ * module), code-splitting at every `import()`, the entry allowed to export what chunks import from
+ * it (`preserveEntrySignatures: 'allow-extension'`: start-up is one file) — and measures the
+ * result, for the size-budget tests and the pages of the end-to-end tests. TypeScript is stripped by `ts.transpileModule` (no
  * type-check: fast, and the same compiler as the build); code is minified by terser (what
  * @rollup/plugin-terser runs) and gzipped by node:zlib at level 9, each file on its own, as a
  * server sends them.
@@ -111,6 +112,7 @@ export async function buildForBrowser(files: string[], options: { dependencies?:
   const externals = new Set<string>()
   const build = await rollup({
     input: ENTRY,
+    preserveEntrySignatures: 'allow-extension',
     plugins: [entryPlugin(present), ...browserPlugins(), typescriptPlugin(), nodeResolve({ browser: true, preferBuiltins: false })],
     external: (id) => {
       const builtin = id.startsWith('node:')
