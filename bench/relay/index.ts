@@ -6,7 +6,9 @@
  * - `mt-chat`: the full protocol — handshake, AES-IGE both ways, `messages.send` answered only
  *   after the durable SQLite commit (WAL, synchronous=FULL, group commit), pushes, acks, receipts;
  * - `socket.io`: a plain Socket.IO 4 room relay (no storage, no encryption);
- * - `ws`: a raw `ws` relay.
+ * - `ws`: a raw `ws` relay;
+ * - `ws+sqlite`: that relay committing every message durably (SQLite, WAL, synchronous=FULL, group
+ *   commit) before forwarding it: what storage alone costs, without encryption or protocol.
  *
  * Reported: delivered msgs/s, p50/p99 end-to-end latency, the server's peak RSS, and mt-chat's
  * connect + handshake + sign-in latency. Targets: mt-chat ≥ 1.0× Socket.IO's msgs/s and p99 ≤
@@ -23,7 +25,7 @@ import { renderTable, type Cell } from '../table.js'
 import type { Args, Result } from './loadgen.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const ALL_TARGETS = ['mt-chat', 'socket.io', 'ws'] as const
+const ALL_TARGETS = ['mt-chat', 'socket.io', 'ws', 'ws+sqlite'] as const
 type Target = (typeof ALL_TARGETS)[number]
 /** `MT_BENCH_RELAY_TARGETS=mt-chat` runs a subset (for profiling); without socket.io the ratio columns show "–". */
 const TARGETS = (process.env.MT_BENCH_RELAY_TARGETS?.split(',') as Target[] | undefined) ?? [...ALL_TARGETS]
@@ -39,7 +41,7 @@ const MEASURE_MS = Number(process.env.MT_BENCH_RELAY_MEASURE_MS ?? (quick ? 2000
 const ATTEMPTS = Math.max(1, Number(process.env.MT_BENCH_RELAY_ATTEMPTS ?? 1))
 const QUIET_CORES = 0.15
 
-const SERVER_FILE: Record<Target, string> = { 'mt-chat': 'mtchat.ts', 'socket.io': 'socketio.ts', ws: 'ws.ts' }
+const SERVER_FILE: Record<Target, string> = { 'mt-chat': 'mtchat.ts', 'socket.io': 'socketio.ts', ws: 'ws.ts', 'ws+sqlite': 'ws-sqlite.ts' }
 
 /** `MT_BENCH_PROFILE=<dir>` writes a V8 CPU profile of every server process there. */
 const PROFILE_DIR = process.env.MT_BENCH_PROFILE
@@ -150,7 +152,7 @@ const round = (n: number, digits = 1) => Number(n.toFixed(digits))
 
 /** Runs every scenario; the section's table and results. */
 export async function run(): Promise<{ table: string; results: object }> {
-  const measured: Record<Target, Record<number, Measured>> = { 'mt-chat': {}, 'socket.io': {}, ws: {} }
+  const measured: Record<Target, Record<number, Measured>> = { 'mt-chat': {}, 'socket.io': {}, ws: {}, 'ws+sqlite': {} }
   for (const pairs of PAIRS)
     for (const target of TARGETS) {
       // With MT_BENCH_RELAY_ATTEMPTS > 1 a run that shared the machine with other work is
@@ -203,6 +205,7 @@ export async function run(): Promise<{ table: string; results: object }> {
       'mt-chat': { ...summary('mt-chat'), connect: connect && { p50Ms: round(connect.p50Ms, 2), p99Ms: round(connect.p99Ms, 2) } },
       'socket.io': summary('socket.io'),
       ws: summary('ws'),
+      'ws+sqlite': summary('ws+sqlite'),
       settings: { window: WINDOW, size: SIZE, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, pairs: PAIRS, attempts: ATTEMPTS },
     },
   }

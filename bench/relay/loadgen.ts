@@ -7,7 +7,8 @@
  *
  * Targets: `mt-chat` through the full protocol (handshake, IGE both ways, `messages.send` answered
  * after the durable commit, `updates` pushes, `msgs_ack`, receipts) with node:crypto; `socket.io`
- * (a room per pair); `ws` (raw forwarding). Every message carries 256 bytes of text.
+ * (a room per pair); `ws` and `ws+sqlite` (raw forwarding; the second stores before forwarding).
+ * Every message carries 256 bytes of text.
  *
  * Input: one JSON argument (see {@link Args}); output: one JSON line (see {@link Result}).
  */
@@ -23,7 +24,7 @@ import { FROM_RELAY } from '../../sdk/protocol/schemas/registry.js'
 
 /** What `index.ts` passes. */
 export interface Args {
-  target: 'mt-chat' | 'socket.io' | 'ws'
+  target: 'mt-chat' | 'socket.io' | 'ws' | 'ws+sqlite'
   url: string
   serverKey?: string
   jwtSecret?: string

@@ -1,0 +1,89 @@
+/**
+ * Baseline 3: the raw `ws` relay of `ws.ts` with durable storage and nothing else — what storing
+ * every message costs before any encryption or protocol. Each message is committed to SQLite
+ * (knex + sqlite3, a fresh temp dir, WAL, synchronous=FULL: the pragmas of server/store/db.ts)
+ * by group commit — everything that arrived while the previous transaction ran goes into the next
+ * one (multi-row INSERTs) — and forwarded to the peer only after its COMMIT resolved, as mt-chat
+ * acks only what is committed. DESIGN.md measured such a relay at ≈ 24k msgs/s on this machine
+ * kind, against ≈ 46k without the store. Started by `bench/relay/index.ts`; prints `READY <url>`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import knex from 'knex'
+import { WebSocketServer, type WebSocket } from 'ws'
+
+const dataDir = mkdtempSync(join(tmpdir(), 'mt-bench-ws-sqlite-'))
+const db = knex({
+  client: 'sqlite3',
+  connection: { filename: join(dataDir, 'relay.sqlite') },
+  useNullAsDefault: true,
+  pool: {
+    min: 1,
+    max: 1,
+    afterCreate: (conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) =>
+      conn.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;', (err) => done(err, conn)),
+  },
+})
+await db.schema.createTable('messages', (t) => {
+  t.increments('id')
+  t.string('pair').notNullable()
+  t.binary('body').notNullable()
+})
+
+/** A message waiting for its commit: where it goes once stored. */
+interface Pending {
+  pair: string
+  body: Buffer
+  to: WebSocket[]
+  from: WebSocket
+}
+let queue: Pending[] = []
+let committing = false
+/** Rows per INSERT: 2 bound values each, well under SQLite's variable limit. */
+const ROWS_PER_INSERT = 500
+
+async function commitLoop(): Promise<void> {
+  committing = true
+  while (queue.length > 0) {
+    const batch = queue
+    queue = []
+    await db.transaction(async (trx) => {
+      for (let i = 0; i < batch.length; i += ROWS_PER_INSERT)
+        await trx('messages').insert(batch.slice(i, i + ROWS_PER_INSERT).map((m) => ({ pair: m.pair, body: m.body })))
+    })
+    for (const m of batch) for (const other of m.to) if (other !== m.from && other.readyState === other.OPEN) other.send(m.body, { binary: true })
+  }
+  committing = false
+}
+
+const http = createServer()
+const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: 1 << 20 })
+const pairs = new Map<string, WebSocket[]>()
+wss.on('connection', (ws, req) => {
+  const pair = new URL(req.url ?? '/', 'http://x').searchParams.get('pair') ?? ''
+  const members = pairs.get(pair) ?? []
+  members.push(ws)
+  pairs.set(pair, members)
+  ws.on('message', (data: Buffer) => {
+    queue.push({ pair, body: data, to: members, from: ws })
+    // Everything arriving in this event-loop turn joins one transaction.
+    if (!committing) setImmediate(() => void commitLoop().catch((err: unknown) => (process.stderr.write(`commit failed: ${String(err)}\n`), process.exit(1))))
+    committing = true
+  })
+  ws.on('close', () => {
+    const i = members.indexOf(ws)
+    if (i >= 0) members.splice(i, 1)
+  })
+})
+http.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`READY http://127.0.0.1:${(http.address() as AddressInfo).port}\n`)
+})
+process.on('SIGTERM', () => {
+  void db.destroy().finally(() => {
+    rmSync(dataDir, { recursive: true, force: true })
+    process.exit(0)
+  })
+})
