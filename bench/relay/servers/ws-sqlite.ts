@@ -8,12 +8,11 @@
  * kind, against ≈ 46k without the store. Started by `bench/relay/index.ts`; prints `READY <url>`.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import knex from 'knex'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
+import { forward, startPairRelay } from './ws-pairs.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mt-bench-ws-sqlite-'))
 const db = knex({
@@ -37,7 +36,7 @@ await db.schema.createTable('messages', (t) => {
 interface Pending {
   pair: string
   body: Buffer
-  to: WebSocket[]
+  to: readonly WebSocket[]
   from: WebSocket
 }
 let queue: Pending[] = []
@@ -54,32 +53,16 @@ async function commitLoop(): Promise<void> {
       for (let i = 0; i < batch.length; i += ROWS_PER_INSERT)
         await trx('messages').insert(batch.slice(i, i + ROWS_PER_INSERT).map((m) => ({ pair: m.pair, body: m.body })))
     })
-    for (const m of batch) for (const other of m.to) if (other !== m.from && other.readyState === other.OPEN) other.send(m.body, { binary: true })
+    for (const m of batch) forward(m.from, m.body, m.to)
   }
   committing = false
 }
 
-const http = createServer()
-const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: 1 << 20 })
-const pairs = new Map<string, WebSocket[]>()
-wss.on('connection', (ws, req) => {
-  const pair = new URL(req.url ?? '/', 'http://x').searchParams.get('pair') ?? ''
-  const members = pairs.get(pair) ?? []
-  members.push(ws)
-  pairs.set(pair, members)
-  ws.on('message', (data: Buffer) => {
-    queue.push({ pair, body: data, to: members, from: ws })
-    // Everything arriving in this event-loop turn joins one transaction.
-    if (!committing) setImmediate(() => void commitLoop().catch((err: unknown) => (process.stderr.write(`commit failed: ${String(err)}\n`), process.exit(1))))
-    committing = true
-  })
-  ws.on('close', () => {
-    const i = members.indexOf(ws)
-    if (i >= 0) members.splice(i, 1)
-  })
-})
-http.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`READY http://127.0.0.1:${(http.address() as AddressInfo).port}\n`)
+startPairRelay((pair, from, body, to) => {
+  queue.push({ pair, body, to, from })
+  // Everything arriving in this event-loop turn joins one transaction.
+  if (!committing) setImmediate(() => void commitLoop().catch((err: unknown) => (process.stderr.write(`commit failed: ${String(err)}\n`), process.exit(1))))
+  committing = true
 })
 process.on('SIGTERM', () => {
   void db.destroy().finally(() => {
