@@ -11,7 +11,7 @@ import { DeviceKeys, MAX_ONE_TIME_PREKEYS } from '../protocol/secret/identity.js
 import type { StorageAdapter } from '../storage/types.js'
 import { PREKEY_TARGET, SIGNED_PREKEY_MAX_AGE, type Published } from './limits.js'
 
-/** The stored device keys (upgrading the stored form v1 → v2), or new ones, stored. */
+/** The stored device keys (upgrading the stored form v1 → v2), or new ones, stored (dropping the publication mark). */
 export async function loadDeviceKeys(p: KeyCrypto, storage: StorageAdapter, now: () => number): Promise<DeviceKeys> {
   const json = await storage.get(S.meta, 'keys')
   if (json !== undefined) {
@@ -20,7 +20,11 @@ export async function loadDeviceKeys(p: KeyCrypto, storage: StorageAdapter, now:
     return keys
   }
   const keys = await DeviceKeys.generate(p, { oneTimePrekeys: PREKEY_TARGET, now })
-  await storage.set(S.meta, 'keys', stored(keys.toJSON()))
+  // New keys: whatever the relay was given before is not theirs, so the next publish is a full one.
+  await storage.batch([
+    { op: 'set', store: S.meta, key: 'keys', value: stored(keys.toJSON()) },
+    { op: 'delete', store: S.meta, key: 'published' },
+  ])
   return keys
 }
 

@@ -12,6 +12,7 @@ import { memoryStorage } from '../../../sdk/storage/memory.js'
 import type { StorageAdapter } from '../../../sdk/storage/types.js'
 
 interface Put {
+  identity_key?: unknown
   signed_prekey?: { id: number }
   one_time_prekeys?: unknown[]
 }
@@ -70,6 +71,22 @@ describe('KeyManager.publish', () => {
     expect(s.puts).toHaveLength(3)
     expect(s.puts[2].signed_prekey).toBeDefined()
     expect(s.keyReads).toEqual(['keys', 'keys'])
+  })
+
+  it('keys made anew (the stored ones lost) drop the mark, so the next publish is a full one', async () => {
+    const s = setup()
+    await s.manager().publish('dev-1', false)
+    await s.storage.delete(S.meta, 'keys')
+    const m = s.manager()
+    await m.publish('dev-1', false) // the mark still says published: nothing loaded, nothing sent
+    expect(s.puts).toHaveLength(1)
+    await m.keys() // a secret chat needs them: new keys
+    expect(await s.storage.get(S.meta, 'published')).toBeUndefined()
+    await s.manager().publish('dev-1', false)
+    expect(s.puts).toHaveLength(2)
+    expect(s.puts[1].one_time_prekeys).toHaveLength(PREKEY_TARGET)
+    expect(s.puts[1].identity_key).toBeDefined()
+    expect(s.puts[1].identity_key).not.toEqual(s.puts[0].identity_key) // the new keys, published
   })
 
   it('upgrades a mark without the signed prekey time once, without publishing', async () => {
