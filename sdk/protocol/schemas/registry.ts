@@ -75,13 +75,16 @@ export const FROM_RELAY: BodyRegistry<'relay'> = {
 
 const SERVICE_TYPES = new Set(['msgs_ack', 'ping', 'pong', 'bad_msg_notification', 'bad_server_salt', 'server_salts'])
 
+let both: SchemaMap | undefined
+/** Every body's schema, either side's (a combined view for tools and tests), made once. */
+const allSchemas = (): SchemaMap => (both ??= { ...FROM_CLIENT.schemas, ...FROM_RELAY.schemas })
+
 /** Every body type name of layer 1 (update items are in `UPDATE_TYPES`). */
-export const BODY_TYPES = /* @__PURE__ */ (() => Object.keys({ ...FROM_CLIENT.schemas, ...FROM_RELAY.schemas }) as BodyType[])()
+export const BODY_TYPES = /* @__PURE__ */ (() => Object.keys(allSchemas()) as BodyType[])()
 
 const own = (map: SchemaMap, type: string) => Object.prototype.hasOwnProperty.call(map, type)
-/** The schemas `from` sends, or every body's when omitted (a combined view for tools and tests). */
-const schemasOf = (from?: Sender): SchemaMap =>
-  from === 'client' ? FROM_CLIENT.schemas : from === 'relay' ? FROM_RELAY.schemas : { ...FROM_CLIENT.schemas, ...FROM_RELAY.schemas }
+/** The schemas `from` sends, or every body's when omitted. */
+const schemasOf = (from?: Sender): SchemaMap => (from === 'client' ? FROM_CLIENT.schemas : from === 'relay' ? FROM_RELAY.schemas : allSchemas())
 
 /**
  * Whether `type` is a service message (even seq_no, never acked) or content (odd seq_no). Unknown
