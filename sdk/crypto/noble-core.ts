@@ -1,8 +1,9 @@
 /**
  * The synchronous core of the pure-JS backend ({@link CoreCrypto}): random bytes from
  * `crypto.getRandomValues`, SHA-256 (`sha256.ts`, checked against @noble/hashes), AES-256-IGE
- * on the compact tables, and AES-GCM on noble imported on first use (`gcm-noble.ts`; `webcrypto.ts` swaps in WebCrypto wherever it exists, so browsers load it only
- * in insecure contexts). What a browser needs at start-up; `noble.ts` adds the rest.
+ * on the compact tables, and AES-GCM on noble imported on first use (`gcm-noble.ts`;
+ * `webcrypto.ts` swaps in WebCrypto wherever it exists, so browsers load it only in insecure
+ * contexts). What a browser needs at start-up; `noble.ts` adds the rest.
  * @module
  */
 import { MtChatError } from '../errors.js'
@@ -19,7 +20,7 @@ function checkGcm(key: Uint8Array, nonce: Uint8Array): void {
   assertBytes(nonce, 'nonce', 12)
 }
 
-/** The @noble/* core. */
+/** The pure-JS core (named "noble": its GCM and the full provider's curves are @noble's). */
 export const nobleCore: CoreCrypto = {
   name: 'noble',
   randomBytes(n) {
