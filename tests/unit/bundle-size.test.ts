@@ -36,16 +36,17 @@ const CRYPTO_PROTOCOL = { budget: 22 * KB, limit: 22 * KB }
 /** (a') No budget in the issues; 46.1 KB measured (noble's curves and hashes alone are 12 KB). Limit = measured + 3 %. */
 const CRYPTO_PROTOCOL_ALL = { limit: 48_600 }
 /**
- * (b) Issue 5's budget is 30 KB. Not met: 31.8 KB measured at start-up (36.9 KB before the compact
+ * (b) Issue 5's budget is 30 KB. Not met: 31.7 KB measured at start-up (36.9 KB before the compact
  * SHA-256, the device keys and memory storage on first use and the request schemas left to the
  * relay) — (a)'s crypto and protocol plus eventemitter3 (≈ 19 KB) and ≈ 13 KB of the client's own
  * code: the connection state machine, client core, cloud chats, IndexedDB storage, the key
  * manager's start-up check, outbox, sync and sign-in. Secret chats (12 KB), noble's curves and
  * hashes (12 KB), device keys (2.9 KB), files (3.7 KB), memory storage, long-polling, verification
- * codes and noble's GCM load on first use. Limit = measured + 2.7 %.
+ * codes and noble's GCM load on first use. Start-up is one file (the entry exports what its chunks
+ * import). Limit = measured + 3 %.
  */
 const SDK_INITIAL = { budget: 30 * KB, limit: 33_450 }
-/** (c) No budget in the issues for the whole; 68.8 KB measured. Limit = measured + 1.7 %. */
+/** (c) No budget in the issues for the whole; 68.7 KB measured. Limit = measured + 2 %. */
 const SDK_TOTAL = { limit: 71_700 }
 
 /** Curve code that must stay out of start-up (WebCrypto does that work; noble loads on demand). */
