@@ -26,11 +26,8 @@ const db = knex({
       conn.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;', (err) => done(err, conn)),
   },
 })
-await db.schema.createTable('messages', (t) => {
-  t.increments('id')
-  t.string('pair').notNullable()
-  t.binary('body').notNullable()
-})
+// A rowid table (no AUTOINCREMENT, whose sqlite_sequence row would be one more write per commit).
+await db.raw('CREATE TABLE messages (id integer PRIMARY KEY, pair text NOT NULL, body blob NOT NULL)')
 
 /** A message waiting for its commit: where it goes once stored. */
 interface Pending {
@@ -64,9 +61,7 @@ startPairRelay((pair, from, body, to) => {
   if (!committing) setImmediate(() => void commitLoop().catch((err: unknown) => (process.stderr.write(`commit failed: ${String(err)}\n`), process.exit(1))))
   committing = true
 })
-process.on('SIGTERM', () => {
-  void db.destroy().finally(() => {
-    rmSync(dataDir, { recursive: true, force: true })
-    process.exit(0)
-  })
-})
+// The temp dir goes with the process, however it ends (SIGTERM from index.ts, a failed commit).
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }))
+process.on('SIGTERM', () => void db.destroy().finally(() => process.exit(0)))
+process.on('SIGINT', () => void db.destroy().finally(() => process.exit(130)))
