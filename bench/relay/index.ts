@@ -29,6 +29,8 @@ const ALL_TARGETS = ['mt-chat', 'socket.io', 'ws', 'ws+sqlite'] as const
 type Target = (typeof ALL_TARGETS)[number]
 /** `MT_BENCH_RELAY_TARGETS=mt-chat` runs a subset (for profiling); without socket.io the ratio columns show "–". */
 const TARGETS = (process.env.MT_BENCH_RELAY_TARGETS?.split(',') as Target[] | undefined) ?? [...ALL_TARGETS]
+const unknownTargets = TARGETS.filter((t) => !ALL_TARGETS.includes(t))
+if (unknownTargets.length > 0) throw new Error(`MT_BENCH_RELAY_TARGETS: unknown ${unknownTargets.join(', ')}; known: ${ALL_TARGETS.join(', ')}`)
 
 /** Scenario knobs; `MT_BENCH_RELAY_QUICK=1` shortens every phase for a smoke run. */
 const quick = process.env.MT_BENCH_RELAY_QUICK === '1'
